@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import {
+  DEFAULT_AUTH_HEADER_NAME,
+  headerSecretProblem,
+  splitHeaderSecretList,
+} from './auth-header';
+
+/** A configuration problem found at start-up; the message names the variable and never its value. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Parses environment variables with a zod object schema whose keys are the variable names, and
+ * returns a frozen, typed object. Throws ConfigError naming every bad variable.
+ */
+export function parseEnv<S extends z.ZodObject>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+): Readonly<z.output<S>> {
+  // Empty strings count as unset, as most shells and .env tools intend.
+  const cleaned: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '') cleaned[key] = value;
+  }
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const variable = issue.path.map(String).join('.') || '(environment)';
+      return `${variable}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return Object.freeze(result.data);
+}
+
+/** Reusable field schemas for variables that several runtimes read. */
+export const envFields = {
+  authHeaderName: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/i, 'must be an HTTP header name (letters, digits, dashes)')
+    .transform((name) => name.toLowerCase())
+    .default(DEFAULT_AUTH_HEADER_NAME),
+  /** One header value to send (`AUTH_HEADER_SECRET`). Never echoed in errors. */
+  headerSecret: z.string().superRefine((value, ctx) => {
+    const problem = headerSecretProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+  /** Accepted header values, comma-separated, current first (`AUTH_HEADER_SECRETS`). */
+  headerSecretList: z.string().transform((raw, ctx) => {
+    const values = splitHeaderSecretList(raw);
+    if (values.length === 0)
+      ctx.addIssue({ code: 'custom', message: 'must list at least one value' });
+    values.forEach((value, index) => {
+      const problem = headerSecretProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: `value ${index + 1} ${problem}` });
+    });
+    return values;
+  }),
+  secretArn: z
+    .string()
+    .regex(/^arn:aws[\w-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN'),
+  httpUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
+  port: z.coerce.number().int().min(0).max(65535),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+};

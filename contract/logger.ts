@@ -1,0 +1,19 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * Structured JSON logger for the long-running services. Header values never reach a log line:
+ * requests are logged field by field, and any stray `headers`/secret fields are censored.
+ */
+export function createServiceLogger(service: string, level: string = 'info'): Logger {
+  return pino({
+    level,
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: ['headers', '*.headers', 'secret', '*.secret', 'headerValue', '*.headerValue'],
+      censor: '[redacted]',
+    },
+  });
+}

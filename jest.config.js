@@ -1,0 +1,15 @@
+/**
+ * One jest run for everything the README promises. Tests are grouped by what they hit:
+ * test/unit (no network), test/integration (real PostgreSQL or PGlite, the local SQS server,
+ * real HTTP servers on port 0), test/infra (CDK synth + assertions), test/e2e (whole pipeline).
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/jest-setup.ts'],
+  // Two cores: one worker per core; most suites wait on I/O, not CPU.
+  maxWorkers: 2,
+  testTimeout: 30_000,
+};
