@@ -1,0 +1,68 @@
+import express, { type Express } from 'express';
+import type { HeaderSecretSource } from '#contract/header-secret-source';
+import type { Logger } from '#contract/logger';
+import { parseRegistration, REGISTRATION_MAX_BYTES } from '#contract/registration';
+import { requireAuthHeader } from './auth-guard';
+import { errorHandler } from './error-handler';
+import { InvalidRequestError, NotFoundError, UnsupportedMediaTypeError } from './errors';
+import type { RegistrationService } from './registration-service';
+import { requestLogging } from './request-logging';
+import type { UserRepository } from './user-repository';
+
+export interface AppDependencies {
+  registrations: RegistrationService;
+  users: Pick<UserRepository, 'isReachable'>;
+  headerSecrets: HeaderSecretSource;
+  authHeaderName: string;
+  logger: Logger;
+}
+
+/**
+ * The HTTP entry point. Routing is explicit about what WAF must mirror: paths match
+ * case-insensitively and with an optional trailing slash (express defaults, set here on purpose).
+ * The registration route runs guard → content type → size-limited JSON → schema, so an
+ * unauthenticated caller is turned away before its body is read.
+ */
+export function createApp(deps: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('case sensitive routing', false);
+  app.set('strict routing', false);
+  app.use(requestLogging(deps.logger));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const reachable = await deps.users.isReachable();
+    if (reachable) {
+      res.json({ status: 'ready' });
+      return;
+    }
+    res.status(503).json({ error: { code: 'unavailable', message: 'database unreachable' } });
+  });
+
+  app.post(
+    '/user',
+    requireAuthHeader(deps.authHeaderName, deps.headerSecrets),
+    (req, _res, next) => {
+      next(req.is('application/json') ? undefined : new UnsupportedMediaTypeError());
+    },
+    express.json({ limit: REGISTRATION_MAX_BYTES, strict: true, type: 'application/json' }),
+    async (req, res) => {
+      const parsed = parseRegistration(req.body);
+      if (!parsed.ok) throw new InvalidRequestError(parsed.message, parsed.field);
+      res.locals.sub = parsed.registration.sub;
+      const { user, change } = await deps.registrations.register(parsed.registration);
+      res.locals.change = change;
+      res.status(change === 'inserted' ? 201 : 200).json(user);
+    },
+  );
+
+  app.use((_req, _res, next) => {
+    next(new NotFoundError());
+  });
+  app.use(errorHandler(deps.logger));
+  return app;
+}
