@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Largest request body the API accepts for `POST /user`, in bytes. */
 export const REGISTRATION_MAX_BYTES = 16 * 1024;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, envFields, parseEnv } from '#contract/config';
 
 const envSchema = z.object({
