@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { ConfigError, envFields, parseEnv } from '#contract/config';
+import {
+  DEFAULT_BACKOFF_BASE_SECONDS,
+  DEFAULT_BACKOFF_MAX_SECONDS,
+  MAX_VISIBILITY_TIMEOUT_SECONDS,
+} from './backoff';
+
+/** Where the header value to send comes from. */
+export type HeaderSecretSetting =
+  { kind: 'static'; value: string } | { kind: 'secrets-manager'; secretArn: string };
+
+export interface ConsumerConfig {
+  registrationQueueUrl: string;
+  deadLetterQueueUrl: string;
+  apiUrl: string;
+  headerName: string;
+  headerSecret: HeaderSecretSetting;
+  /** Cap on one delivery attempt, connection to last byte. */
+  apiTimeoutMs: number;
+  /** Deliveries in flight at once, across all receive loops. */
+  deliveryConcurrency: number;
+  /** Messages per ReceiveMessage call (1-10). */
+  receiveBatchSize: number;
+  /** Long-poll duration (0-20). */
+  receiveWaitSeconds: number;
+  backoff: { baseSeconds: number; maxSeconds: number };
+  /** How long a stop waits for in-flight work; keep it below the orchestrator's stop timeout. */
+  stopTimeoutMs: number;
+  logLevel: string;
+}
+
+const queueUrl = z.url({ protocol: /^https?$/, message: 'must be an SQS queue URL (http(s))' });
+
+const schema = z.object({
+  QUEUE_URL: queueUrl,
+  DLQ_URL: queueUrl,
+  API_URL: envFields.httpUrl,
+  AUTH_HEADER_NAME: envFields.authHeaderName,
+  AUTH_HEADER_SECRET: envFields.headerSecret.optional(),
+  AUTH_SECRET_ARN: envFields.secretArn.optional(),
+  API_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
+  RECEIVE_BATCH_SIZE: z.coerce.number().int().min(1).max(10).default(10),
+  RECEIVE_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(20),
+  BACKOFF_BASE_SECONDS: z.coerce.number().int().min(1).default(DEFAULT_BACKOFF_BASE_SECONDS),
+  BACKOFF_MAX_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_VISIBILITY_TIMEOUT_SECONDS)
+    .default(DEFAULT_BACKOFF_MAX_SECONDS),
+  STOP_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(25_000),
+  LOG_LEVEL: envFields.logLevel,
+});
+
+/**
+ * Reads and validates the consumer's environment once, at start-up. Throws ConfigError naming
+ * each bad variable (never echoing a secret).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<ConsumerConfig> {
+  const parsed = parseEnv(schema, env);
+
+  const problems: string[] = [];
+  if (parsed.AUTH_HEADER_SECRET !== undefined && parsed.AUTH_SECRET_ARN !== undefined) {
+    problems.push('AUTH_HEADER_SECRET: set either AUTH_HEADER_SECRET or AUTH_SECRET_ARN, not both');
+  }
+  if (parsed.AUTH_HEADER_SECRET === undefined && parsed.AUTH_SECRET_ARN === undefined) {
+    problems.push('AUTH_HEADER_SECRET: required (or AUTH_SECRET_ARN in AWS)');
+  }
+  if (parsed.BACKOFF_MAX_SECONDS < parsed.BACKOFF_BASE_SECONDS) {
+    problems.push('BACKOFF_MAX_SECONDS: must not be below BACKOFF_BASE_SECONDS');
+  }
+  if (parsed.QUEUE_URL === parsed.DLQ_URL) {
+    problems.push('DLQ_URL: must differ from QUEUE_URL');
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+
+  const headerSecret: HeaderSecretSetting =
+    parsed.AUTH_HEADER_SECRET !== undefined
+      ? { kind: 'static', value: parsed.AUTH_HEADER_SECRET }
+      : { kind: 'secrets-manager', secretArn: parsed.AUTH_SECRET_ARN ?? '' };
+
+  return Object.freeze({
+    registrationQueueUrl: parsed.QUEUE_URL,
+    deadLetterQueueUrl: parsed.DLQ_URL,
+    apiUrl: parsed.API_URL,
+    headerName: parsed.AUTH_HEADER_NAME,
+    headerSecret: Object.freeze(headerSecret),
+    apiTimeoutMs: parsed.API_TIMEOUT_MS,
+    deliveryConcurrency: parsed.DELIVERY_CONCURRENCY,
+    receiveBatchSize: parsed.RECEIVE_BATCH_SIZE,
+    receiveWaitSeconds: parsed.RECEIVE_WAIT_SECONDS,
+    backoff: Object.freeze({
+      baseSeconds: parsed.BACKOFF_BASE_SECONDS,
+      maxSeconds: parsed.BACKOFF_MAX_SECONDS,
+    }),
+    stopTimeoutMs: parsed.STOP_TIMEOUT_MS,
+    logLevel: parsed.LOG_LEVEL,
+  });
+}
+
+/** The configuration as it may be logged: everything except the header value. */
+export function describeConfig(config: ConsumerConfig): Record<string, unknown> {
+  const { headerSecret, ...rest } = config;
+  return { ...rest, headerSecret: headerSecret.kind };
+}
