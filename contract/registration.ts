@@ -19,25 +19,50 @@ const attributeName = z
   .regex(/^[A-Za-z0-9_:.-]{1,64}$/, 'attribute names are 1-64 characters of A-Z a-z 0-9 _ : . -')
   .refine((name) => !forbiddenAttributeNames.has(name), 'attribute name is reserved');
 
+/**
+ * PostgreSQL text and jsonb cannot hold NUL or unpaired UTF-16 surrogates; refusing them here
+ * turns what would be a database error into a 400 naming the field.
+ */
+const storableText = (schema: z.ZodString) =>
+  schema.refine(
+    (value) => !value.includes(String.fromCharCode(0)) && !/\p{Cs}/u.test(value),
+    'must not contain NUL or unpaired surrogates',
+  );
+
 /** Cognito custom attribute values are at most 2048 characters. */
-const attributeValue = z.string().max(2048);
+const attributeValue = storableText(z.string().max(2048));
 
 export const MAX_ATTRIBUTES = 100;
+
+/** Runs on the raw value: zod's record parsing silently drops a `__proto__` key. */
+function refuseForbiddenKeys(value: unknown, ctx: z.RefinementCtx): void {
+  if (typeof value !== 'object' || value === null) return;
+  for (const key of Object.keys(value)) {
+    if (forbiddenAttributeNames.has(key)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'attribute name is reserved' });
+    }
+  }
+}
 
 /** The body of `POST /user` (and of a fallback queue message): one Cognito user. */
 export const registrationSchema = z.strictObject({
   sub: z.uuid({ message: 'must be a UUID' }),
   email: z.email({ message: 'must be an email address' }).max(254),
-  username: z.string().min(1).max(128),
+  username: storableText(z.string().min(1).max(128)),
   userPoolId: z
     .string()
     .max(55)
     .regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must be a Cognito user pool id like eu-west-1_AbC123'),
   attributes: z
-    .record(attributeName, attributeValue)
-    .refine((attributes) => Object.keys(attributes).length <= MAX_ATTRIBUTES, {
-      message: `at most ${MAX_ATTRIBUTES} attributes`,
-    })
+    .unknown()
+    .superRefine(refuseForbiddenKeys)
+    .pipe(
+      z
+        .record(attributeName, attributeValue)
+        .refine((attributes) => Object.keys(attributes).length <= MAX_ATTRIBUTES, {
+          message: `at most ${MAX_ATTRIBUTES} attributes`,
+        }),
+    )
     .default({}),
   source: z.enum(registrationSources),
 });

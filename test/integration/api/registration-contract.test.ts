@@ -18,7 +18,8 @@ describe(`POST /user contract (${databaseKind})`, () => {
     await db.destroy();
   });
 
-  const errorCodeOf = (body: unknown): unknown => (body as { error?: { code?: unknown } }).error?.code;
+  const errorCodeOf = (body: unknown): unknown =>
+    (body as { error?: { code?: unknown } }).error?.code;
   const errorMessageOf = (body: unknown): string =>
     String((body as { error?: { message?: unknown } }).error?.message);
 
