@@ -1,0 +1,101 @@
+import { ConfigError } from '#contract/config';
+import { loadConfig } from '../../../producer/config';
+
+const SECRET = 'config-test-header-secret-0123456789abcdef';
+const validEnv = (): NodeJS.ProcessEnv => ({
+  API_URL: 'http://127.0.0.1:3000',
+  QUEUE_URL: 'http://127.0.0.1:9324/000000000000/registrations',
+  AUTH_HEADER_SECRET: SECRET,
+});
+
+const problemWith = (env: NodeJS.ProcessEnv): ConfigError => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('producer config', () => {
+  test('when only the required variables are set, then the documented defaults apply', () => {
+    // Act
+    const config = loadConfig(validEnv());
+
+    // Assert
+    expect(config).toEqual({
+      apiUrl: 'http://127.0.0.1:3000',
+      registrationQueueUrl: 'http://127.0.0.1:9324/000000000000/registrations',
+      authHeaderName: 'x-custom-auth',
+      headerSecret: { kind: 'static', value: SECRET },
+      apiTimeoutMs: 1500,
+      breakerOpenMs: 30_000,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  test('when the secret comes from Secrets Manager, then the ARN is used instead of a value', () => {
+    // Arrange
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:header-AbCdEf';
+    const env = { ...validEnv(), AUTH_HEADER_SECRET: undefined, AUTH_SECRET_ARN: arn };
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assert
+    expect(config.headerSecret).toEqual({ kind: 'secrets-manager', secretArn: arn });
+  });
+
+  test('when timings are set, then they override the defaults', () => {
+    // Act
+    const config = loadConfig({ ...validEnv(), API_TIMEOUT_MS: '900', BREAKER_OPEN_MS: '5000' });
+
+    // Assert
+    expect(config.apiTimeoutMs).toBe(900);
+    expect(config.breakerOpenMs).toBe(5000);
+  });
+
+  test.each([
+    ['API_URL', { API_URL: undefined }],
+    ['API_URL', { API_URL: 'not a url' }],
+    ['QUEUE_URL', { QUEUE_URL: undefined }],
+    ['API_TIMEOUT_MS', { API_TIMEOUT_MS: '-5' }],
+    ['BREAKER_OPEN_MS', { BREAKER_OPEN_MS: 'soon' }],
+    ['AUTH_HEADER_NAME', { AUTH_HEADER_NAME: 'bad header!' }],
+    ['AUTH_SECRET_ARN', { AUTH_HEADER_SECRET: undefined, AUTH_SECRET_ARN: 'not-an-arn' }],
+  ])('when %s is invalid or missing, then the error names it', (variable, overrides) => {
+    // Act
+    const error = problemWith({ ...validEnv(), ...overrides });
+
+    // Assert
+    expect(error.message).toContain(variable);
+  });
+
+  test('when the header secret is too short, then the error names the variable but not the value', () => {
+    // Arrange
+    const weak = 'short-secret';
+
+    // Act
+    const error = problemWith({ ...validEnv(), AUTH_HEADER_SECRET: weak });
+
+    // Assert
+    expect(error.message).toContain('AUTH_HEADER_SECRET');
+    expect(error.message).not.toContain(weak);
+  });
+
+  test('when neither or both secret sources are set, then the error names both variables', () => {
+    // Arrange
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:header-AbCdEf';
+
+    // Act
+    const neither = problemWith({ ...validEnv(), AUTH_HEADER_SECRET: undefined });
+    const both = problemWith({ ...validEnv(), AUTH_SECRET_ARN: arn });
+
+    // Assert
+    for (const error of [neither, both]) {
+      expect(error.message).toContain('AUTH_HEADER_SECRET');
+      expect(error.message).toContain('AUTH_SECRET_ARN');
+    }
+  });
+});

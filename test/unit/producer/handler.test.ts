@@ -1,0 +1,274 @@
+import type * as SqsModuleNamespace from '@aws-sdk/client-sqs';
+import type { SQSClient as SQSClientClass } from '@aws-sdk/client-sqs';
+import type { PostConfirmationTriggerEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { fakeLambdaContext, postConfirmationEvent } from '../../helpers/cognito-events';
+import type * as HandlerModuleNamespace from '../../../producer/handler';
+import { startApiStub, type ApiStub } from './support/api-stub';
+import { TEST_HEADER_SECRET, TEST_QUEUE_URL } from './support/registrar-fixture';
+
+type HandlerModule = typeof HandlerModuleNamespace;
+type SqsModule = typeof SqsModuleNamespace;
+
+/**
+ * Loads a fresh copy of the handler module (and of the SQS client it stubs), so each test gets
+ * a cold container: unread config, closed breaker.
+ */
+async function coldStart(): Promise<{ module: HandlerModule; sqs: SqsModule }> {
+  let loaded: { module: HandlerModule; sqs: SqsModule } | undefined;
+  await jest.isolateModulesAsync(async () => {
+    const sqs = await import('@aws-sdk/client-sqs');
+    const module = await import('../../../producer/handler');
+    loaded = { module, sqs };
+  });
+  if (loaded === undefined) throw new Error('handler module did not load');
+  return loaded;
+}
+
+function captureOutput(): { text: () => string; restore: () => void } {
+  const chunks: string[] = [];
+  const keep = (chunk: unknown): boolean => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString());
+    return true;
+  };
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation(keep);
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation(keep);
+  return {
+    text: () => chunks.join(''),
+    restore: () => {
+      out.mockRestore();
+      err.mockRestore();
+    },
+  };
+}
+
+const jsonLines = (text: string): Record<string, unknown>[] =>
+  text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+const PRODUCER_ENV_KEYS = [
+  'API_URL',
+  'QUEUE_URL',
+  'AUTH_HEADER_NAME',
+  'AUTH_HEADER_SECRET',
+  'AUTH_SECRET_ARN',
+  'API_TIMEOUT_MS',
+  'BREAKER_OPEN_MS',
+  'AWS_REGION',
+] as const;
+
+describe('handler', () => {
+  const savedEnv: Partial<Record<string, string>> = {};
+  let stub: ApiStub;
+  let output: ReturnType<typeof captureOutput>;
+
+  const configure = (
+    overrides: Partial<Record<(typeof PRODUCER_ENV_KEYS)[number], string>> = {},
+  ) => {
+    Object.assign(process.env, {
+      API_URL: stub.url,
+      QUEUE_URL: TEST_QUEUE_URL,
+      AUTH_HEADER_SECRET: TEST_HEADER_SECRET,
+      AWS_REGION: 'eu-west-1',
+      ...overrides,
+    });
+  };
+
+  const stubbedSqs = (sqs: SqsModule) => {
+    const sqsMock = mockClient(sqs.SQSClient as typeof SQSClientClass);
+    sqsMock.on(sqs.SendMessageCommand).resolves({ MessageId: 'message-1' });
+    return sqsMock;
+  };
+
+  beforeEach(async () => {
+    for (const key of PRODUCER_ENV_KEYS) {
+      savedEnv[key] = process.env[key];
+      delete process.env[key];
+    }
+    stub = await startApiStub({ status: 201, body: {} });
+    output = captureOutput();
+  });
+
+  afterEach(async () => {
+    output.restore();
+    await stub.close();
+    for (const key of PRODUCER_ENV_KEYS) {
+      if (savedEnv[key] === undefined) delete process.env[key];
+      else process.env[key] = savedEnv[key];
+    }
+  });
+
+  test('when a password is reset, then the event passes through without API or queue calls, even unconfigured', async () => {
+    // Arrange: no producer configuration at all
+    const { module, sqs } = await coldStart();
+    const sqsMock = stubbedSqs(sqs);
+    const event = postConfirmationEvent({
+      triggerSource: 'PostConfirmation_ConfirmForgotPassword',
+    });
+    const before = structuredClone(event);
+
+    // Act
+    const returned = await module.handler(event, fakeLambdaContext());
+
+    // Assert
+    expect(returned).toBe(event);
+    expect(returned).toEqual(before);
+    expect(stub.requests).toHaveLength(0);
+    expect(sqsMock).not.toHaveReceivedAnyCommand();
+    expect(jsonLines(output.text())).toContainEqual(
+      expect.objectContaining({
+        path: 'skipped',
+        triggerSource: 'PostConfirmation_ConfirmForgotPassword',
+      }),
+    );
+  });
+
+  test('when the API stores the user, then the event is returned and the log says path api with the sub and request id', async () => {
+    // Arrange
+    configure();
+    const { module, sqs } = await coldStart();
+    const sqsMock = stubbedSqs(sqs);
+    const event = postConfirmationEvent();
+    const context = fakeLambdaContext();
+
+    // Act
+    const returned = await module.handler(event, context);
+
+    // Assert
+    expect(returned).toBe(event);
+    expect(sqsMock).not.toHaveReceivedAnyCommand();
+    const lines = jsonLines(output.text());
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        path: 'api',
+        sub: event.request.userAttributes['sub'],
+        function_request_id: context.awsRequestId,
+      }),
+    );
+    const metric = lines.find((line) => '_aws' in line);
+    expect(metric).toEqual(
+      expect.objectContaining({ RegistrationFallbacks: 0, service: 'producer' }),
+    );
+  });
+
+  test('when the API is unavailable, then the registration is queued and a fallback metric is published', async () => {
+    // Arrange
+    configure();
+    stub.respondWith({ status: 503 });
+    const { module, sqs } = await coldStart();
+    const sqsMock = stubbedSqs(sqs);
+    const event = postConfirmationEvent();
+
+    // Act
+    const returned = await module.handler(event, fakeLambdaContext());
+
+    // Assert
+    expect(returned).toBe(event);
+    expect(sqsMock).toHaveReceivedCommandWith(sqs.SendMessageCommand, { QueueUrl: TEST_QUEUE_URL });
+    const lines = jsonLines(output.text());
+    expect(lines).toContainEqual(
+      expect.objectContaining({ path: 'queue', reason: 'server_error' }),
+    );
+    const metric = lines.find((line) => '_aws' in line);
+    expect(metric).toEqual(
+      expect.objectContaining({ RegistrationFallbacks: 1, service: 'producer' }),
+    );
+    expect(JSON.stringify(metric)).toContain('"Namespace":"CognitoUserSync"');
+  });
+
+  test('when both the API and the queue fail, then a user-safe error is thrown', async () => {
+    // Arrange
+    configure();
+    stub.respondWith({ status: 503, body: { error: { code: 'unavailable', message: 'db down' } } });
+    const { module, sqs } = await coldStart();
+    stubbedSqs(sqs)
+      .on(sqs.SendMessageCommand)
+      .rejects(new Error(`cannot reach ${TEST_QUEUE_URL}`));
+    const event = postConfirmationEvent();
+
+    // Act
+    const thrown = await module.handler(event, fakeLambdaContext()).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assert
+    expect(thrown).toBeInstanceOf(Error);
+    const message = (thrown as Error).message;
+    expect(message).toMatch(/confirmed/);
+    for (const internal of [
+      TEST_HEADER_SECRET,
+      stub.url,
+      '127.0.0.1',
+      TEST_QUEUE_URL,
+      '503',
+      'db down',
+    ]) {
+      expect(message).not.toContain(internal);
+    }
+    expect(jsonLines(output.text())).toContainEqual(expect.objectContaining({ path: 'failed' }));
+  });
+
+  test('when the configuration is invalid, then a sign-up throws a user-safe error and the log names the variable', async () => {
+    // Arrange: API_URL missing
+    configure({ API_URL: '' });
+    const { module, sqs } = await coldStart();
+    const sqsMock = stubbedSqs(sqs);
+
+    // Act
+    const thrown = await module.handler(postConfirmationEvent(), fakeLambdaContext()).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assert
+    expect((thrown as Error).name).toBe('RegistrationUnavailableError');
+    expect((thrown as Error).message).not.toContain('API_URL');
+    expect(output.text()).toContain('API_URL');
+    expect(sqsMock).not.toHaveReceivedAnyCommand();
+  });
+
+  test('when registrations take every path, then the header secret never appears in the output', async () => {
+    // Arrange
+    configure();
+    const { module, sqs } = await coldStart();
+    const sqsMock = stubbedSqs(sqs);
+    const runs: PostConfirmationTriggerEvent[] = [];
+
+    // Act: api, forbidden → queue, breaker → queue, then both failing
+    stub.respondWith({ status: 201, body: {} });
+    runs.push(await module.handler(postConfirmationEvent(), fakeLambdaContext()));
+    stub.respondWith({ status: 403, body: { error: { code: 'forbidden', message: 'forbidden' } } });
+    runs.push(await module.handler(postConfirmationEvent(), fakeLambdaContext()));
+    runs.push(await module.handler(postConfirmationEvent(), fakeLambdaContext()));
+    sqsMock.on(sqs.SendMessageCommand).rejects(new Error('queue down'));
+    await module.handler(postConfirmationEvent(), fakeLambdaContext()).catch(() => undefined);
+
+    // Assert
+    expect(runs).toHaveLength(3);
+    const text = output.text();
+    expect(text).toContain('"path":"queue"');
+    expect(text).not.toContain(TEST_HEADER_SECRET);
+  });
+
+  test('when an outcome listener is registered, then it sees the path each invocation took', async () => {
+    // Arrange
+    configure();
+    const { module, sqs } = await coldStart();
+    stubbedSqs(sqs);
+    const seen: string[] = [];
+    const stop = module.onRegistrationOutcome((outcome) => seen.push(outcome.path));
+
+    // Act
+    await module.handler(postConfirmationEvent(), fakeLambdaContext());
+    stub.respondWith({ status: 500 });
+    await module.handler(postConfirmationEvent(), fakeLambdaContext());
+    stop();
+    await module.handler(postConfirmationEvent(), fakeLambdaContext());
+
+    // Assert
+    expect(seen).toEqual(['api', 'queue']);
+  });
+});

@@ -1,0 +1,48 @@
+import { registrationFromEvent } from '../../../producer/registration-from-event';
+import { postConfirmationEvent } from '../../helpers/cognito-events';
+
+describe('registration from a PostConfirmation event', () => {
+  test('when the event is a normal sign-up, then every user attribute is carried as a string', () => {
+    // Arrange
+    const event = postConfirmationEvent({ attributes: { 'custom:plan': 'pro', name: 'Ada' } });
+    const sub = event.request.userAttributes['sub'];
+
+    // Act
+    const result = registrationFromEvent(event);
+
+    // Assert
+    expect(result).toEqual({
+      ok: true,
+      registration: {
+        sub,
+        email: `user-${sub}@example.com`,
+        username: event.userName,
+        userPoolId: event.userPoolId,
+        attributes: event.request.userAttributes,
+        source: 'trigger',
+      },
+    });
+  });
+
+  test('when the event has no email, then the result names the email field', () => {
+    // Arrange
+    const event = postConfirmationEvent({ email: null });
+
+    // Act
+    const result = registrationFromEvent(event);
+
+    // Assert
+    expect(result).toEqual(expect.objectContaining({ ok: false, field: 'email' }));
+  });
+
+  test('when the sub is not a UUID, then the result names the sub field', () => {
+    // Arrange
+    const event = postConfirmationEvent({ sub: 'not-a-uuid' });
+
+    // Act
+    const result = registrationFromEvent(event);
+
+    // Assert
+    expect(result).toEqual(expect.objectContaining({ ok: false, field: 'sub' }));
+  });
+});
