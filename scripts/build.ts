@@ -1,0 +1,60 @@
+import path from 'node:path';
+import { build } from 'esbuild';
+
+/** The service bundles the container images run: output name → entry, relative to the root. */
+export const SERVICE_ENTRIES = {
+  api: 'api/main.ts',
+  consumer: 'consumer/main.ts',
+  migrate: 'scripts/migrate.ts',
+} as const;
+
+export type ServiceBundleName = keyof typeof SERVICE_ENTRIES;
+
+export interface BuildServiceBundlesOptions {
+  /** Repository root holding package.json and the entries. @default the parent of scripts/ */
+  rootDir?: string;
+  /** Where `api.js`, `consumer.js` and `migrate.js` are written. @default `<rootDir>/dist` */
+  outDir?: string;
+}
+
+/**
+ * Bundles the API, the consumer and the migration runner into `dist/` for the container images.
+ * npm packages stay external (the image installs production dependencies with `npm ci
+ * --omit=dev`), while the repository's own TypeScript — the `#contract/*` aliases, the
+ * migrations — is compiled in, because Node cannot load `.ts` files at run time.
+ * Returns the absolute paths of the bundles written.
+ */
+export async function buildServiceBundles(
+  options: BuildServiceBundlesOptions = {},
+): Promise<string[]> {
+  const rootDir = options.rootDir ?? path.resolve(__dirname, '..');
+  const outDir = options.outDir ?? path.join(rootDir, 'dist');
+  const written: string[] = [];
+  for (const [name, entry] of Object.entries(SERVICE_ENTRIES)) {
+    const outfile = path.join(outDir, `${name}.js`);
+    await build({
+      absWorkingDir: rootDir,
+      entryPoints: [path.join(rootDir, entry)],
+      outfile,
+      bundle: true,
+      packages: 'external',
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      sourcemap: 'linked',
+      logLevel: 'warning',
+    });
+    written.push(outfile);
+  }
+  return written;
+}
+
+if (require.main === module) {
+  buildServiceBundles().then(
+    (bundles) => process.stdout.write(`${bundles.map((file) => `built ${file}`).join('\n')}\n`),
+    (error: unknown) => {
+      process.stderr.write(`${String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

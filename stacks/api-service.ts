@@ -1,0 +1,222 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { acknowledgeImagePullWildcard } from './image-pull';
+
+/** Port the API container listens on (`PORT`). */
+export const API_CONTAINER_PORT = 3000;
+/** Path the load balancer probes: 200 only while the database is reachable. */
+export const API_HEALTH_CHECK_PATH = '/readyz';
+
+export interface ApiServiceProps {
+  /** Repository root: the Docker build context (`api/Dockerfile` under it). */
+  readonly sourceRoot: string;
+  readonly vpc: ec2.IVpc;
+  readonly cluster: ecs.ICluster;
+  readonly desiredCount: number;
+  readonly headerSecret: secretsmanager.ISecret;
+  readonly authHeaderName: string;
+  /** The RDS-generated secret (`host`, `port`, `dbname`, `username`, `password`). */
+  readonly databaseCredentials: secretsmanager.ISecret;
+  /** HTTPS with this ACM certificate when given (plus an HTTP→HTTPS redirect); HTTP otherwise. */
+  readonly certificateArn?: string;
+  /** Name the certificate covers; the API URL handed to producer and consumer uses it. */
+  readonly apiDomainName?: string;
+  readonly deletionProtection: boolean;
+  readonly logLevel: string;
+  /** @default RemovalPolicy.DESTROY */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The registration API on Fargate behind an internet-facing ALB (the WAF guard is attached by
+ * WafGuard). Each task first runs the migrations in a short-lived `migrate` container from the
+ * same image; the `api` container starts only once it has exited successfully, so no task serves
+ * on a schema older than its code. Concurrent runs are serialised by the knex migration lock.
+ */
+export class ApiService extends Construct {
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly service: ecs.FargateService;
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  readonly accessLogsBucket: s3.Bucket;
+  /** Base URL producer and consumer call (`${apiUrl}/user`). */
+  readonly apiUrl: string;
+
+  constructor(scope: Construct, id: string, props: ApiServiceProps) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+
+    const image = new ecrAssets.DockerImageAsset(this, 'Image', {
+      directory: props.sourceRoot,
+      file: 'api/Dockerfile',
+      platform: ecrAssets.Platform.LINUX_AMD64,
+    });
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy,
+    });
+
+    const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: 512,
+      memoryLimitMiB: 1024,
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+
+    const databaseSecrets = {
+      DATABASE_HOST: ecs.Secret.fromSecretsManager(props.databaseCredentials, 'host'),
+      DATABASE_PORT: ecs.Secret.fromSecretsManager(props.databaseCredentials, 'port'),
+      DATABASE_NAME: ecs.Secret.fromSecretsManager(props.databaseCredentials, 'dbname'),
+      DATABASE_USER: ecs.Secret.fromSecretsManager(props.databaseCredentials, 'username'),
+      DATABASE_PASSWORD: ecs.Secret.fromSecretsManager(props.databaseCredentials, 'password'),
+    };
+    // RDS for PostgreSQL 15+ refuses unencrypted connections (rds.force_ssl defaults to 1).
+    const databaseEnvironment = { DATABASE_SSL: 'require', LOG_LEVEL: props.logLevel };
+
+    const migrate = taskDefinition.addContainer('migrate', {
+      image: ecs.ContainerImage.fromDockerImageAsset(image),
+      command: ['node', '--enable-source-maps', 'dist/migrate.js', 'latest'],
+      essential: false,
+      environment: databaseEnvironment,
+      secrets: databaseSecrets,
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'migrate' }),
+      readonlyRootFilesystem: true,
+    });
+
+    const api = taskDefinition.addContainer('api', {
+      image: ecs.ContainerImage.fromDockerImageAsset(image),
+      essential: true,
+      portMappings: [{ containerPort: API_CONTAINER_PORT }],
+      environment: {
+        ...databaseEnvironment,
+        PORT: String(API_CONTAINER_PORT),
+        MIGRATE_ON_START: 'false',
+        AUTH_HEADER_NAME: props.authHeaderName,
+        AUTH_SECRET_ARN: props.headerSecret.secretArn,
+      },
+      secrets: databaseSecrets,
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'api' }),
+      readonlyRootFilesystem: true,
+      // The API drains in-flight requests within SHUTDOWN_TIMEOUT_MS (10 s) after SIGTERM.
+      stopTimeout: Duration.seconds(30),
+    });
+    api.addContainerDependencies({
+      container: migrate,
+      condition: ecs.ContainerDependencyCondition.SUCCESS,
+    });
+    props.headerSecret.grantRead(taskDefinition.taskRole);
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: props.cluster,
+      taskDefinition,
+      desiredCount: props.desiredCount,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      assignPublicIp: false,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      // A failed migration stops the new tasks from starting; roll back instead of retrying.
+      circuitBreaker: { enable: true, rollback: true },
+      healthCheckGracePeriod: Duration.seconds(120),
+    });
+
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
+      // ALB log delivery supports only S3-managed keys.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      // Access logs are an audit record: they outlive the stack and are emptied by hand.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.accessLogsBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This bucket is itself the ALB access-log destination; logging its own accesses to ' +
+        'another bucket would only move the same finding there.',
+    });
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      internetFacing: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      dropInvalidHeaderFields: true,
+      deletionProtection: props.deletionProtection,
+    });
+    this.loadBalancer.logAccessLogs(this.accessLogsBucket, 'alb');
+
+    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
+      vpc: props.vpc,
+      port: API_CONTAINER_PORT,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.IP,
+      targets: [
+        this.service.loadBalancerTarget({
+          containerName: 'api',
+          containerPort: API_CONTAINER_PORT,
+        }),
+      ],
+      healthCheck: {
+        path: API_HEALTH_CHECK_PATH,
+        healthyHttpCodes: '200',
+        interval: Duration.seconds(15),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+      deregistrationDelay: Duration.seconds(30),
+    });
+
+    if (props.certificateArn !== undefined && props.apiDomainName !== undefined) {
+      this.loadBalancer.addListener('Https', {
+        port: 443,
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        certificates: [elbv2.ListenerCertificate.fromArn(props.certificateArn)],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        defaultTargetGroups: [this.targetGroup],
+      });
+      this.loadBalancer.addRedirect({
+        sourceProtocol: elbv2.ApplicationProtocol.HTTP,
+        sourcePort: 80,
+        targetProtocol: elbv2.ApplicationProtocol.HTTPS,
+        targetPort: 443,
+      });
+      this.apiUrl = `https://${props.apiDomainName}`;
+    } else {
+      this.loadBalancer.addListener('Http', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        defaultTargetGroups: [this.targetGroup],
+      });
+      this.apiUrl = `http://${this.loadBalancer.loadBalancerDnsName}`;
+    }
+    this.service.connections.allowFrom(
+      this.loadBalancer,
+      ec2.Port.tcp(API_CONTAINER_PORT),
+      'API traffic from the load balancer',
+    );
+
+    Validations.of(this.loadBalancer).acknowledge({
+      id: 'AwsSolutions-EC23',
+      reason:
+        'The load balancer serves the public application; it must accept any source. The WAF ' +
+        'WebACL in front of it restricts the registration route to the NAT Elastic IPs.',
+    });
+    acknowledgeImagePullWildcard(taskDefinition);
+    Validations.of(taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason:
+        'The environment holds only non-secret settings (port, header name, secret ARN, log ' +
+        'level, TLS mode); database credentials come from Secrets Manager as ECS secrets and ' +
+        'the header value is read from Secrets Manager at run time.',
+    });
+  }
+}

@@ -1,0 +1,34 @@
+import path from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { CognitoUserSyncStack } from './cognito-user-sync-stack';
+import { readDeploymentSettings } from './settings';
+
+/** Repository root: where package.json, the Dockerfiles' context and the Lambda entry live. */
+export const SOURCE_ROOT = path.resolve(__dirname, '..');
+
+export interface CognitoUserSyncApp {
+  readonly app: App;
+  readonly stack: CognitoUserSyncStack;
+}
+
+/**
+ * Builds the app: settings from context, the stack in a region-only environment (an account
+ * would make CDK look up AZs, which needs credentials), and the cdk-nag AwsSolutions pack as a
+ * validation plugin, so synthesis fails on any finding that is not acknowledged with a reason.
+ */
+export function createCognitoUserSyncApp(app: App = new App()): CognitoUserSyncApp {
+  const settings = readDeploymentSettings(app.node);
+  const stack = new CognitoUserSyncStack(app, `CognitoUserSync-${settings.stage}`, {
+    env: { region: settings.region },
+    description: `Cognito sign-ups copied into the application database (${settings.stage})`,
+    settings,
+    sourceRoot: SOURCE_ROOT,
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}
+
+if (require.main === module) {
+  createCognitoUserSyncApp().app.synth();
+}

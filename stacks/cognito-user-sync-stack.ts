@@ -1,0 +1,164 @@
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type { Construct } from 'constructs';
+import { Alarms } from './alarms';
+import { ApiService } from './api-service';
+import { ConsumerService } from './consumer-service';
+import { Database } from './database';
+import { HeaderSecret } from './header-secret';
+import { Network } from './network';
+import { ProducerFunction } from './producer-function';
+import { RegistrationQueue } from './registration-queue';
+import type { DeploymentSettings } from './settings';
+import { UserPool } from './user-pool';
+import { WafGuard } from './waf-guard';
+
+export interface CognitoUserSyncStackProps extends StackProps {
+  readonly settings: DeploymentSettings;
+  /** Repository root: Docker build context of the images and project root of the Lambda. */
+  readonly sourceRoot: string;
+}
+
+/**
+ * The whole system in one stack: every part references the others (the WAF needs the NAT
+ * addresses and the ALB, the producer needs the API URL and the queue), and one stack keeps
+ * those references free of cross-stack exports that would pin resources in place.
+ */
+export class CognitoUserSyncStack extends Stack {
+  constructor(scope: Construct, id: string, props: CognitoUserSyncStackProps) {
+    super(scope, id, props);
+    const { settings, sourceRoot } = props;
+    const removalPolicy = settings.removalPolicy;
+
+    const network = new Network(this, 'Network', {
+      natGateways: settings.natGateways,
+      removalPolicy,
+    });
+    const headerSecret = new HeaderSecret(this, 'HeaderSecret', { removalPolicy });
+    const registrationQueue = new RegistrationQueue(this, 'RegistrationQueue', { removalPolicy });
+    const database = new Database(this, 'Database', {
+      vpc: network.vpc,
+      multiAz: settings.databaseMultiAz,
+      deletionProtection: settings.deletionProtection,
+      removalPolicy,
+    });
+
+    const cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: network.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+
+    const api = new ApiService(this, 'Api', {
+      sourceRoot,
+      vpc: network.vpc,
+      cluster,
+      desiredCount: settings.apiDesiredCount,
+      headerSecret: headerSecret.secret,
+      authHeaderName: settings.authHeaderName,
+      databaseCredentials: database.credentials,
+      certificateArn: settings.certificateArn,
+      apiDomainName: settings.apiDomainName,
+      deletionProtection: settings.deletionProtection,
+      logLevel: settings.logLevel,
+      removalPolicy,
+    });
+    // The API tasks also run the migrations: they are the only clients of the database.
+    database.allowFrom(api.service, 'API tasks (and their migrate container)');
+
+    const consumer = new ConsumerService(this, 'Consumer', {
+      sourceRoot,
+      cluster,
+      registrationQueue: registrationQueue.queue,
+      deadLetterQueue: registrationQueue.deadLetterQueue,
+      apiUrl: api.apiUrl,
+      headerSecret: headerSecret.secret,
+      authHeaderName: settings.authHeaderName,
+      minCapacity: settings.consumerMinCapacity,
+      maxCapacity: settings.consumerMaxCapacity,
+      logLevel: settings.logLevel,
+      removalPolicy,
+    });
+
+    const producer = new ProducerFunction(this, 'Producer', {
+      sourceRoot,
+      vpc: network.vpc,
+      apiUrl: api.apiUrl,
+      registrationQueue: registrationQueue.queue,
+      headerSecret: headerSecret.secret,
+      authHeaderName: settings.authHeaderName,
+      removalPolicy,
+    });
+
+    network.allowSqsFrom(producer.function, 'Producer fallback sends');
+    network.allowSqsFrom(consumer.service, 'Consumer receives, deletes and dead-letters');
+
+    const userPool = new UserPool(this, 'Auth', {
+      postConfirmationTrigger: producer.function,
+      deletionProtection: settings.deletionProtection,
+      removalPolicy,
+    });
+
+    const guard = new WafGuard(this, 'WafGuard', {
+      loadBalancer: api.loadBalancer,
+      natElasticIps: network.natElasticIps,
+      authHeaderName: settings.authHeaderName,
+      acceptedHeaderValues: settings.acceptPreviousHeaderValue
+        ? [headerSecret.dynamicReference('current'), headerSecret.dynamicReference('previous')]
+        : [headerSecret.dynamicReference('current')],
+      removalPolicy,
+    });
+
+    const alarms = new Alarms(this, 'Alarms', {
+      registrationQueue: registrationQueue.queue,
+      deadLetterQueue: registrationQueue.deadLetterQueue,
+      loadBalancer: api.loadBalancer,
+      producer: producer.function,
+      guardBlockedRequests: guard.metricGuardBlockedRequests(),
+      alarmEmail: settings.alarmEmail,
+    });
+
+    const outputs: Record<string, { value: string; description: string }> = {
+      NatEgressIps: {
+        value: Fn.join(
+          ',',
+          network.natElasticIps.map((eip) => eip.attrPublicIp),
+        ),
+        description: 'Public source addresses of the producer and consumer (the WAF allow-list)',
+      },
+      ApiUrl: { value: api.apiUrl, description: 'Base URL producer and consumer call' },
+      LoadBalancerDnsName: {
+        value: api.loadBalancer.loadBalancerDnsName,
+        description: 'Point the API domain name (if any) at this name',
+      },
+      UserPoolId: { value: userPool.userPool.userPoolId, description: 'Cognito user pool' },
+      UserPoolClientId: { value: userPool.client.userPoolClientId, description: 'App client' },
+      ProducerFunctionArn: {
+        value: producer.function.functionArn,
+        description: 'PostConfirmation trigger to attach to another user pool',
+      },
+      RegistrationQueueUrl: {
+        value: registrationQueue.queue.queueUrl,
+        description: 'Fallback queue',
+      },
+      DeadLetterQueueUrl: {
+        value: registrationQueue.deadLetterQueue.queueUrl,
+        description: 'Registrations that could not be delivered',
+      },
+      HeaderSecretArn: {
+        value: headerSecret.secret.secretArn,
+        description: 'Shared header value {"current", "previous"}',
+      },
+      DatabaseSecretArn: {
+        value: database.credentials.secretArn,
+        description: 'Database credentials (rotated every 30 days)',
+      },
+      WebAclArn: { value: guard.webAcl.attrArn, description: 'WAF WebACL on the load balancer' },
+      AlarmTopicArn: { value: alarms.topic.topicArn, description: 'Subscribe to receive alarms' },
+      ClusterName: { value: cluster.clusterName, description: 'ECS cluster of api and consumer' },
+      ApiServiceName: { value: api.service.serviceName, description: 'ECS service of the API' },
+    };
+    for (const [outputId, output] of Object.entries(outputs)) {
+      new CfnOutput(this, outputId, output);
+    }
+  }
+}

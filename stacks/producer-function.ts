@@ -1,0 +1,96 @@
+import path from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** Cognito gives a trigger 5 s in all; the function must be done (or failed) by then. */
+export const PRODUCER_TIMEOUT = Duration.seconds(5);
+/** Share of that budget the API attempt may use, leaving time for the SQS fallback. */
+export const PRODUCER_API_TIMEOUT_MS = 2000;
+/** Namespace of the producer's own metrics (Powertools Metrics, EMF). */
+export const METRICS_NAMESPACE = 'CognitoUserSync';
+
+export interface ProducerFunctionProps {
+  /** Repository root: the entry is `producer/handler.ts` under it. */
+  readonly sourceRoot: string;
+  readonly vpc: ec2.IVpc;
+  readonly apiUrl: string;
+  readonly registrationQueue: sqs.IQueue;
+  readonly headerSecret: secretsmanager.ISecret;
+  readonly authHeaderName: string;
+  /** @default RemovalPolicy.DESTROY */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The PostConfirmation trigger: registers the confirmed user with the API, or queues the
+ * registration when the API cannot take it in time. Bundled by the local esbuild (no Docker),
+ * runs in the private subnets so its calls to the API leave through the NAT Elastic IPs the
+ * WAF allows. It may read the header secret and send to the queue, nothing else.
+ */
+export class ProducerFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: ProducerFunctionProps) {
+    super(scope, id);
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+    });
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      description: 'Cognito PostConfirmation trigger: registers new users with the API',
+      entry: path.join(props.sourceRoot, 'producer', 'handler.ts'),
+      handler: 'handler',
+      projectRoot: props.sourceRoot,
+      depsLockFilePath: path.join(props.sourceRoot, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: PRODUCER_TIMEOUT,
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        API_URL: props.apiUrl,
+        QUEUE_URL: props.registrationQueue.queueUrl,
+        AUTH_HEADER_NAME: props.authHeaderName,
+        AUTH_SECRET_ARN: props.headerSecret.secretArn,
+        API_TIMEOUT_MS: String(PRODUCER_API_TIMEOUT_MS),
+        POWERTOOLS_SERVICE_NAME: 'producer',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        target: 'node24',
+        format: nodejs.OutputFormat.CJS,
+        // The runtime ships the AWS SDK v3; bundling it would only slow the cold start.
+        externalModules: ['@aws-sdk/*', '@smithy/*'],
+      },
+    });
+
+    props.headerSecret.grantRead(this.function);
+    props.registrationQueue.grantSendMessages(this.function);
+
+    const role = this.function.role;
+    if (role !== undefined) {
+      for (const policy of ['AWSLambdaBasicExecutionRole', 'AWSLambdaVPCAccessExecutionRole']) {
+        Validations.of(role).acknowledge({
+          id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${policy}]`,
+          reason:
+            `${policy} is the AWS-maintained minimum for a VPC Lambda (log writing, ENI ` +
+            'management); it grants no data access.',
+        });
+      }
+    }
+  }
+}

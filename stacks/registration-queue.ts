@@ -1,0 +1,56 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/**
+ * Deliveries SQS attempts before it moves a registration to the DLQ. The consumer waits
+ * `min(900 s, 5 s * 2^(receiveCount - 1))` (full jitter) after each failed attempt, so 16
+ * receives leave 15 waits of up to 5 + 10 + … + 640 + 7 × 900 s ≈ 2.1 h in all (about 1 h on
+ * average): long enough to ride out an ordinary API or database outage before a person has to
+ * redrive the DLQ.
+ */
+export const MAX_RECEIVE_COUNT = 16;
+
+/** Longest the DLQ keeps a message (SQS maximum); it must outlive the source queue's retention. */
+export const DEAD_LETTER_RETENTION = Duration.days(14);
+
+/** How long an undelivered registration may wait in the source queue. */
+export const REGISTRATION_RETENTION = Duration.days(4);
+
+export interface RegistrationQueueProps {
+  /** @default RemovalPolicy.DESTROY */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The fallback path for registrations: a queue the producer writes to when the API cannot take
+ * the user in time, and its dead-letter queue. Both encrypted with SQS-managed keys (no KMS grants
+ * to hand out, no key policy for the alarms to worry about) and TLS-only.
+ */
+export class RegistrationQueue extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: RegistrationQueueProps = {}) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: DEAD_LETTER_RETENTION,
+      removalPolicy,
+    });
+
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: REGISTRATION_RETENTION,
+      // The consumer sets each message's backoff itself; this only covers one API attempt.
+      visibilityTimeout: Duration.seconds(60),
+      receiveMessageWaitTime: Duration.seconds(20),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+      removalPolicy,
+    });
+  }
+}
