@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import knex, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
+import type { Logger } from '#contract/logger';
 import type { DatabaseTarget } from './config';
 
 /**
@@ -8,13 +9,21 @@ import type { DatabaseTarget } from './config';
  * SQL run on both. Connection waits are short so that an unreachable database turns into a fast
  * 503 rather than a request hanging behind the pool.
  */
-export function openDatabase(target: DatabaseTarget): Knex {
+export function openDatabase(target: DatabaseTarget, logger?: Logger): Knex {
+  // knex prints pool and driver warnings with console.log unless given a logger.
+  const log = logger && {
+    warn: (message: unknown) => logger.warn({ detail: String(message) }, 'database warning'),
+    error: (message: unknown) => logger.error({ detail: String(message) }, 'database error'),
+    deprecate: (message: unknown) => logger.debug({ detail: String(message) }, 'knex deprecation'),
+    debug: (message: unknown) => logger.debug({ detail: String(message) }, 'knex debug'),
+  };
   if (target.kind === 'embedded') {
     if (target.dataDir !== undefined) fs.mkdirSync(target.dataDir, { recursive: true });
     return knex({
       client: ClientPgLite,
       dialect: 'postgres',
       connection: target.dataDir === undefined ? {} : { filename: target.dataDir },
+      ...(log ? { log } : {}),
     });
   }
   const ssl =
@@ -36,5 +45,6 @@ export function openDatabase(target: DatabaseTarget): Knex {
     },
     pool: { min: 0, max: target.poolMax, idleTimeoutMillis: 30_000 },
     acquireConnectionTimeout: 2_500,
+    ...(log ? { log } : {}),
   });
 }

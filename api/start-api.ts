@@ -40,7 +40,7 @@ function headerSecretSourceFor(config: HeaderSecretsConfig): HeaderSecretSource 
 export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   const { config, logger } = options;
   const ownsDb = options.db === undefined;
-  const db = options.db ?? openDatabase(config.database);
+  const db = options.db ?? openDatabase(config.database, logger);
   try {
     if (config.migrateOnStart) {
       const [, applied] = (await db.migrate.latest(migratorConfig)) as [number, string[]];

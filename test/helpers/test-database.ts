@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import knex, { type Knex } from 'knex';
+import pino from 'pino';
 import type { DatabaseTarget } from '../../api/config';
 import { openDatabase } from '../../api/database';
 import { migratorConfig } from '../../migrations/index';
 
 /** The PostgreSQL server the suite runs against, or undefined for the embedded PGlite default. */
 export const serverDatabaseUrl: string | undefined = process.env.DATABASE_URL || undefined;
+
+/** Database warnings are expected in outage tests; keep them out of the test output. */
+export const quietLogger = pino({ level: 'silent' });
 
 /** Which engine this run uses, for test titles. */
 export const databaseKind = serverDatabaseUrl ? 'PostgreSQL server' : 'embedded PGlite';
@@ -21,7 +25,9 @@ export function postgresTarget(connectionString: string): DatabaseTarget {
  */
 export async function openTestDatabase(): Promise<Knex> {
   const db = openDatabase(
-    serverDatabaseUrl ? postgresTarget(serverDatabaseUrl) : { kind: 'embedded', dataDir: undefined },
+    serverDatabaseUrl
+      ? postgresTarget(serverDatabaseUrl)
+      : { kind: 'embedded', dataDir: undefined },
   );
   await migrateWithRetry(db);
   return db;
