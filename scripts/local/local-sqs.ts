@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createRequestHandler } from 'local-aws-sqs';
+import { patchLocalQueue } from './local-aws-sqs-fixes';
 
 /** Region the local queues claim to live in (cosmetic: it appears in their ARNs). */
 export const LOCAL_SQS_REGION = 'us-east-1';
@@ -107,6 +108,8 @@ export async function startLocalSqs({ port = 0 }: LocalSqsOptions = {}): Promise
     emulateQueueCreationLifecycle: false,
   });
   const server: Server = createServer((request, response) => {
+    // Queues appear with CreateQueue; patch any new one before it serves a request.
+    for (const queue of service.Queues) patchLocalQueue(queue);
     void requestHandler(request, response);
   });
   await new Promise<void>((resolve, reject) => {

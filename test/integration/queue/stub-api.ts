@@ -1,0 +1,82 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface StubRequest {
+  body: Record<string, unknown>;
+  headers: IncomingHttpHeaders;
+  receivedAt: number;
+}
+
+export interface StubAnswer {
+  status: number;
+  body?: unknown;
+}
+
+/** Decides the answer to one POST /user; may wait (to hold a request in flight). */
+export type StubBehaviour = (request: StubRequest) => StubAnswer | Promise<StubAnswer>;
+
+export interface StubApi {
+  url: string;
+  requests: StubRequest[];
+  /** Requests being answered right now. */
+  readonly inFlight: number;
+  readonly peakInFlight: number;
+  setBehaviour(behaviour: StubBehaviour): void;
+  close(): Promise<void>;
+}
+
+export const created = (request: StubRequest): StubAnswer => ({
+  status: 201,
+  body: {
+    ...request.body,
+    createdAt: new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
+  },
+});
+
+/** A stand-in for the API on 127.0.0.1:0 whose answers the test controls. */
+export async function startStubApi(initial: StubBehaviour = created): Promise<StubApi> {
+  let behaviour = initial;
+  let inFlight = 0;
+  let peakInFlight = 0;
+  const requests: StubRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      inFlight += 1;
+      peakInFlight = Math.max(peakInFlight, inFlight);
+      const request: StubRequest = {
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
+        headers: req.headers,
+        receivedAt: Date.now(),
+      };
+      requests.push(request);
+      void Promise.resolve(behaviour(request)).then((answer) => {
+        inFlight -= 1;
+        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    get inFlight() {
+      return inFlight;
+    },
+    get peakInFlight() {
+      return peakInFlight;
+    },
+    setBehaviour(next) {
+      behaviour = next;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
