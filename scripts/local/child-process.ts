@@ -1,0 +1,48 @@
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+
+export interface SpawnEntryOptions {
+  env: NodeJS.ProcessEnv;
+  /** @default 'inherit' */
+  stdio?: StdioOptions;
+  cwd?: string;
+}
+
+/**
+ * Runs a TypeScript entry point as `node --import tsx <entry>`: one process, so its PID is the
+ * service itself and signals (SIGTERM, or SIGKILL in an outage drill) reach it directly rather
+ * than a wrapper that might leave it orphaned.
+ */
+export function spawnEntry(
+  entry: string,
+  { env, stdio = 'inherit', cwd }: SpawnEntryOptions,
+): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio, cwd });
+}
+
+/** Resolves with the exit code (or the signal's name) once the child has exited. */
+export function exitOf(child: ChildProcess): Promise<number | NodeJS.Signals> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  if (child.signalCode !== null) return Promise.resolve(child.signalCode);
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 1));
+  });
+}
+
+/**
+ * Asks a child to stop (SIGTERM by default) and waits for it; kills it if it has not exited
+ * within `timeoutMs`.
+ */
+export async function stopChild(
+  child: ChildProcess,
+  { signal = 'SIGTERM', timeoutMs = 30_000 }: { signal?: NodeJS.Signals; timeoutMs?: number } = {},
+): Promise<number | NodeJS.Signals> {
+  const exited = exitOf(child);
+  if (child.exitCode !== null || child.signalCode !== null) return exited;
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
