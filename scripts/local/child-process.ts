@@ -5,6 +5,8 @@ export interface SpawnEntryOptions {
   /** @default 'inherit' */
   stdio?: StdioOptions;
   cwd?: string;
+  /** Arguments after the entry. */
+  args?: readonly string[];
 }
 
 /**
@@ -14,9 +16,9 @@ export interface SpawnEntryOptions {
  */
 export function spawnEntry(
   entry: string,
-  { env, stdio = 'inherit', cwd }: SpawnEntryOptions,
+  { env, stdio = 'inherit', cwd, args = [] }: SpawnEntryOptions,
 ): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio, cwd });
+  return spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env, stdio, cwd });
 }
 
 /** Resolves with the exit code (or the signal's name) once the child has exited. */

@@ -1,0 +1,105 @@
+import path from 'node:path';
+import { redriveDeadLetters, type RedriveMethod } from '../../../consumer/dlq-redrive';
+import { exitOf, spawnEntry } from '../../../scripts/local/child-process';
+import {
+  queueDepth,
+  sendBodies,
+  startLocalSqs,
+  waitFor,
+  type LocalSqs,
+} from '../../helpers/local-sqs';
+import { newRegistration } from '../../helpers/registrations';
+import { created, startStubApi, type StubApi } from './stub-api';
+import { startTestWorker, uniqueQueueName } from './worker-harness';
+
+describe('dlq:redrive', () => {
+  let localSqs: LocalSqs;
+  let api: StubApi;
+
+  beforeAll(async () => {
+    localSqs = await startLocalSqs();
+  });
+
+  beforeEach(async () => {
+    api = await startStubApi();
+  });
+
+  afterEach(async () => {
+    await api.close();
+  });
+
+  afterAll(async () => {
+    await localSqs.stop();
+  });
+
+  it.each<RedriveMethod>(['move-task', 'copy'])(
+    'when dead-lettered registrations are redriven (%s), then they go back to the queue and are delivered',
+    async (method) => {
+      const queues = await localSqs.createQueuePair(uniqueQueueName(`redrive-${method}`));
+      const registrations = Array.from({ length: 12 }, () => newRegistration());
+      api.setBehaviour(() => ({
+        status: 409,
+        body: { error: { code: 'email_conflict', message: 'x' } },
+      }));
+      await sendBodies(
+        localSqs.sqs,
+        queues.queueUrl,
+        registrations.map((r) => JSON.stringify(r)),
+      );
+      const { worker } = startTestWorker(localSqs, queues, api);
+      await waitFor(() => worker.stats().deadLettered === 12, 'twelve dead-letters');
+      api.setBehaviour(created);
+
+      const summary = await redriveDeadLetters({
+        sqs: localSqs.sqs,
+        queueUrl: queues.queueUrl,
+        deadLetterQueueUrl: queues.dlqUrl,
+        method,
+        pollIntervalMs: 100,
+      });
+      await waitFor(() => worker.stats().delivered === 12, 'twelve deliveries after the redrive');
+      await worker.stop();
+
+      expect(summary).toMatchObject({ method, moved: 12, failed: 0, remaining: 0 });
+      const delivered = api.requests
+        .filter((request) => request.body['sub'] !== undefined)
+        .slice(12);
+      expect(new Set(delivered.map((request) => request.body['sub']))).toEqual(
+        new Set(registrations.map((r) => r.sub)),
+      );
+      expect(await queueDepth(localSqs.sqs, queues.dlqUrl)).toMatchObject({ total: 0 });
+      expect(await queueDepth(localSqs.sqs, queues.queueUrl)).toMatchObject({ total: 0 });
+    },
+  );
+
+  it('when `npm run dlq:redrive` runs with --max, then it copies that many and prints one JSON summary', async () => {
+    const queues = await localSqs.createQueuePair(uniqueQueueName('redrive-cli'));
+    await sendBodies(localSqs.sqs, queues.dlqUrl, ['{"a":1}', '{"a":2}', '{"a":3}']);
+    let stdout = '';
+    const child = spawnEntry(path.join('scripts', 'dlq-redrive.ts'), {
+      args: ['--max', '2'],
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        PATH: process.env['PATH'],
+        QUEUE_URL: queues.queueUrl,
+        DLQ_URL: queues.dlqUrl,
+        AWS_ENDPOINT_URL_SQS: localSqs.endpoint,
+        AWS_REGION: localSqs.region,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+      },
+    });
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    expect(await exitOf(child)).toBe(0);
+
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({
+      method: 'copy',
+      moved: 2,
+      failed: 0,
+      remaining: 1,
+    });
+    expect(await queueDepth(localSqs.sqs, queues.queueUrl)).toMatchObject({ visible: 2 });
+  });
+});
