@@ -47,7 +47,8 @@ function refuseForbiddenKeys(value: unknown, ctx: z.RefinementCtx): void {
 /** The body of `POST /user` (and of a fallback queue message): one Cognito user. */
 export const registrationSchema = z.strictObject({
   sub: z.uuid({ message: 'must be a UUID' }),
-  email: z.email({ message: 'must be an email address' }).max(254),
+  // The WHATWG (HTML form) rule: what Cognito's own sign-up forms accept, `a@b.c` included.
+  email: z.email({ pattern: z.regexes.html5Email, message: 'must be an email address' }).max(254),
   username: storableText(z.string().min(1).max(128)),
   userPoolId: z
     .string()

@@ -1,0 +1,76 @@
+import fc from 'fast-check';
+import { parseRegistration, REGISTRATION_MAX_BYTES } from '#contract/registration';
+import { classifyStatus } from '#contract/registration-client';
+import { newRegistration } from '../../helpers/registrations';
+
+describe('registration schema', () => {
+  it('when a registration is valid, then it parses and attributes default to {}', () => {
+    const { attributes: _attributes, ...withoutAttributes } = newRegistration();
+    const result = parseRegistration(withoutAttributes);
+    expect(result).toMatchObject({ ok: true, registration: { attributes: {} } });
+  });
+
+  it('when a field is wrong, then the result names that field', () => {
+    expect(parseRegistration({ ...newRegistration(), source: 'elsewhere' })).toMatchObject({
+      ok: false,
+      field: 'source',
+    });
+    expect(parseRegistration({ ...newRegistration(), userPoolId: 'nope' })).toMatchObject({
+      ok: false,
+      field: 'userPoolId',
+    });
+  });
+
+  it('when the value is not an object, then the body is named', () => {
+    expect(parseRegistration(undefined)).toMatchObject({ ok: false, field: '(body)' });
+    expect(parseRegistration([1])).toMatchObject({ ok: false, field: '(body)' });
+  });
+
+  it('when attribute names are reserved or malformed, then they are refused', () => {
+    const hostile = JSON.parse(
+      JSON.stringify(newRegistration()).replace('"attributes":{', '"attributes":{"__proto__":"x",'),
+    ) as unknown;
+    expect(parseRegistration(hostile)).toMatchObject({ ok: false });
+    expect(
+      parseRegistration({ ...newRegistration(), attributes: { 'bad name': 'x' } }),
+    ).toMatchObject({ ok: false, field: 'attributes.bad name' });
+  });
+
+  it('when more than 100 attributes are sent, then they are refused', () => {
+    const attributes = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`a${i}`, 'v']));
+    expect(parseRegistration({ ...newRegistration(), attributes })).toMatchObject({ ok: false });
+  });
+
+  it('when any valid registration is serialised, then it fits the body limit', () => {
+    // The limit must never reject what the schema accepts at typical sizes.
+    expect(JSON.stringify(newRegistration()).length).toBeLessThan(REGISTRATION_MAX_BYTES);
+  });
+});
+
+describe('delivery classification', () => {
+  it('when the API answers 2xx, then the registration is delivered', () => {
+    expect(classifyStatus(200).outcome).toBe('delivered');
+    expect(classifyStatus(201).outcome).toBe('delivered');
+  });
+
+  it('when the API answers 400 or 409, then the failure is permanent', () => {
+    expect(classifyStatus(400)).toEqual({ outcome: 'permanent', reason: 'invalid_request' });
+    expect(classifyStatus(409)).toEqual({ outcome: 'permanent', reason: 'email_conflict' });
+  });
+
+  it('when the API answers 403, 429 or 5xx, then the failure is retryable', () => {
+    for (const status of [403, 429, 500, 502, 503, 504]) {
+      expect(classifyStatus(status).outcome).toBe('retryable');
+    }
+  });
+
+  it('when any status is classified, then the outcome is one of the three and 5xx is never permanent', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 100, max: 599 }), (status) => {
+        const { outcome } = classifyStatus(status);
+        expect(['delivered', 'retryable', 'permanent']).toContain(outcome);
+        if (status >= 500) expect(outcome).toBe('retryable');
+      }),
+    );
+  });
+});
