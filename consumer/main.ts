@@ -39,14 +39,15 @@ async function main(): Promise<void> {
   });
   const worker = createWorker({ sqs, client, config, logger });
 
-  let signals = 0;
+  let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
-    signals += 1;
-    if (signals > 1) {
-      // A second Ctrl-C means "now": unfinished messages reappear after their visibility timeout.
-      logger.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(130);
+    // A terminal's Ctrl-C reaches a whole process group, so a supervisor's SIGTERM may follow;
+    // repeats change nothing, and the stop is bounded by STOP_TIMEOUT_MS anyway.
+    if (stopping) {
+      logger.info({ signal }, 'already stopping');
+      return;
     }
+    stopping = true;
     logger.info({ signal }, 'shutdown requested');
     void worker.stop().then(
       () => {

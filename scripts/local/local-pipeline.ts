@@ -1,0 +1,233 @@
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_AUTH_HEADER_NAME } from '#contract/auth-header';
+import { exitOf, spawnEntry, stopChild } from './child-process';
+import { DEFAULT_LOCAL_SQS_PORT, startLocalSqs, type LocalSqs } from './local-sqs';
+import {
+  removePipelineSettings,
+  writePipelineSettings,
+  type LocalPipelineSettings,
+} from './pipeline-settings';
+
+/** Name of the local registration queue (its DLQ is `<name>-dlq`). */
+export const LOCAL_QUEUE_NAME = 'registrations';
+const DEFAULT_API_PORT = 3000;
+const READY_TIMEOUT_MS = 60_000;
+
+export interface LocalPipelineOptions {
+  /** Settings come from here, as from `npm start`'s environment. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Where the children's output goes. @default 'inherit' */
+  stdio?: StdioOptions;
+  /** Progress lines (never secrets). @default silent */
+  log?: (line: string) => void;
+  /** Write `.data/local-pipeline.json` for `npm run signup`. @default true */
+  writeSettingsFile?: boolean;
+}
+
+export interface LocalPipeline {
+  settings: LocalPipelineSettings;
+  /** The in-process queue server, when one was started. */
+  localSqs: LocalSqs | undefined;
+  /** The API child, when this pipeline started one. */
+  api: ChildProcess | undefined;
+  consumer: ChildProcess;
+  /** Which parts are real services from the environment rather than started here. */
+  external: { database: boolean; queue: boolean; api: boolean };
+  /** Resolves when any child exits (for whatever reason) with its name and exit code. */
+  childExit: Promise<{ name: 'api' | 'consumer'; code: number | NodeJS.Signals }>;
+  /** Consumer first (drain in-flight), then the API, then the queue server; idempotent. */
+  stop(): Promise<void>;
+}
+
+/** 36 random bytes in base64url: 48 characters, none of them a comma or a space. */
+export const generateHeaderSecret = (): string => randomBytes(36).toString('base64url');
+
+/** What may be printed of a secret: enough to tell two runs apart. */
+export const maskSecret = (secret: string): string => `${secret.slice(0, 4)}…`;
+
+const intFrom = (value: string | undefined, fallback: number, name: string): number => {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) {
+    throw new Error(`${name}: must be a port number`);
+  }
+  return parsed;
+};
+
+async function waitForReady(url: string, child: ChildProcess | undefined): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let exited = false;
+  void (child ? exitOf(child).then(() => (exited = true)) : undefined);
+  for (;;) {
+    if (exited) throw new Error('the API exited before it was ready (see its log above)');
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (response.status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * The whole pipeline on one machine: an SQS-compatible server with queue + DLQ (redrive
+ * policy), migrations, the API and the consumer as child processes sharing a header secret
+ * generated for this run. Real services replace the local ones when the environment names
+ * them: `DATABASE_URL` (passed to the API), `QUEUE_URL` + `DLQ_URL` + `AWS_ENDPOINT_URL_SQS`,
+ * `API_URL` + `AUTH_HEADER_SECRET`.
+ */
+export async function startLocalPipeline({
+  env = process.env,
+  stdio = 'inherit',
+  log = () => undefined,
+  writeSettingsFile = true,
+}: LocalPipelineOptions = {}): Promise<LocalPipeline> {
+  const headerName = env['AUTH_HEADER_NAME'] || DEFAULT_AUTH_HEADER_NAME;
+  const externalApi = Boolean(env['API_URL']);
+  const externalQueue = Boolean(env['QUEUE_URL'] && env['AWS_ENDPOINT_URL_SQS']);
+  if (externalApi && !env['AUTH_HEADER_SECRET']) {
+    throw new Error('API_URL is set: AUTH_HEADER_SECRET must hold the header value it accepts');
+  }
+  if (externalQueue && !env['DLQ_URL']) {
+    throw new Error('QUEUE_URL is set: DLQ_URL must be set too');
+  }
+  const headerSecret = externalApi ? (env['AUTH_HEADER_SECRET'] ?? '') : generateHeaderSecret();
+  const apiPort = intFrom(env['PORT'], DEFAULT_API_PORT, 'PORT');
+  const sqsPort = intFrom(env['LOCAL_SQS_PORT'], DEFAULT_LOCAL_SQS_PORT, 'LOCAL_SQS_PORT');
+  const maxReceiveCount = intFrom(env['LOCAL_MAX_RECEIVE_COUNT'], 8, 'LOCAL_MAX_RECEIVE_COUNT');
+
+  // Nothing the children should inherit from a deployed environment's header settings.
+  const baseEnv: NodeJS.ProcessEnv = { ...env };
+  for (const name of ['AUTH_SECRET_ARN', 'AUTH_HEADER_SECRET', 'AUTH_HEADER_SECRETS']) {
+    delete baseEnv[name];
+  }
+
+  let localSqs: LocalSqs | undefined;
+  let api: ChildProcess | undefined;
+  let consumer: ChildProcess | undefined;
+  const cleanUp = async (): Promise<void> => {
+    if (consumer) await stopChild(consumer);
+    if (api) await stopChild(api, { timeoutMs: 15_000 });
+    if (localSqs) await localSqs.stop();
+    if (writeSettingsFile) await removePipelineSettings();
+  };
+
+  try {
+    let queueUrl: string;
+    let dlqUrl: string;
+    let sqsEndpoint: string;
+    let region: string;
+    if (externalQueue) {
+      queueUrl = env['QUEUE_URL'] ?? '';
+      dlqUrl = env['DLQ_URL'] ?? '';
+      sqsEndpoint = env['AWS_ENDPOINT_URL_SQS'] ?? '';
+      region = env['AWS_REGION'] || 'us-east-1';
+      log(`queue: using ${queueUrl} at ${sqsEndpoint}`);
+    } else {
+      try {
+        localSqs = await startLocalSqs({ port: sqsPort });
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        throw new Error(
+          code === 'EADDRINUSE'
+            ? `port ${sqsPort} is in use: stop what holds it or set LOCAL_SQS_PORT`
+            : String(error),
+        );
+      }
+      const pair = await localSqs.createQueuePair(LOCAL_QUEUE_NAME, { maxReceiveCount });
+      queueUrl = pair.queueUrl;
+      dlqUrl = pair.dlqUrl;
+      sqsEndpoint = localSqs.endpoint;
+      region = localSqs.region;
+      log(`queue: local SQS at ${sqsEndpoint} (maxReceiveCount ${maxReceiveCount})`);
+    }
+
+    let apiUrl: string;
+    if (externalApi) {
+      apiUrl = env['API_URL'] ?? '';
+      log(`api: using ${apiUrl}`);
+    } else {
+      apiUrl = `http://127.0.0.1:${apiPort}`;
+      const apiEnv: NodeJS.ProcessEnv = {
+        ...baseEnv,
+        PORT: String(apiPort),
+        HOST: '127.0.0.1',
+        AUTH_HEADER_NAME: headerName,
+        AUTH_HEADER_SECRETS: headerSecret,
+      };
+      if (existsSync(path.join('scripts', 'migrate.ts'))) {
+        log(
+          `database: ${env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PGlite under .data/'}; migrating`,
+        );
+        const migrate = spawnEntry(path.join('scripts', 'migrate.ts'), {
+          env: apiEnv,
+          stdio,
+          args: ['latest'],
+        });
+        const code = await exitOf(migrate);
+        if (code !== 0) throw new Error(`migrations failed (exit ${code})`);
+      }
+      api = spawnEntry(path.join('api', 'main.ts'), { env: apiEnv, stdio });
+      await waitForReady(`${apiUrl}/readyz`, api);
+      log(`api: ${apiUrl} ready`);
+    }
+
+    const localCredentials: NodeJS.ProcessEnv = externalQueue
+      ? {}
+      : {
+          // The local server checks no credentials, but the SDK will not sign without some.
+          AWS_ACCESS_KEY_ID: env['AWS_ACCESS_KEY_ID'] || 'local',
+          AWS_SECRET_ACCESS_KEY: env['AWS_SECRET_ACCESS_KEY'] || 'local',
+        };
+    consumer = spawnEntry(path.join('consumer', 'main.ts'), {
+      stdio,
+      env: {
+        ...baseEnv,
+        ...localCredentials,
+        QUEUE_URL: queueUrl,
+        DLQ_URL: dlqUrl,
+        API_URL: apiUrl,
+        AUTH_HEADER_NAME: headerName,
+        AUTH_HEADER_SECRET: headerSecret,
+        AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+        AWS_REGION: region,
+        // Short polls locally, so Ctrl-C does not wait out a 20 s long poll.
+        RECEIVE_WAIT_SECONDS: env['RECEIVE_WAIT_SECONDS'] || '2',
+      },
+    });
+    const settings: LocalPipelineSettings = {
+      apiUrl,
+      queueUrl,
+      dlqUrl,
+      sqsEndpoint,
+      headerName,
+      headerSecret,
+      region,
+    };
+    if (writeSettingsFile) await writePipelineSettings(settings);
+
+    const running = consumer;
+    const exits: Array<Promise<{ name: 'api' | 'consumer'; code: number | NodeJS.Signals }>> = [
+      exitOf(running).then((code) => ({ name: 'consumer' as const, code })),
+    ];
+    if (api) exits.push(exitOf(api).then((code) => ({ name: 'api' as const, code })));
+    let stopping: Promise<void> | undefined;
+    return {
+      settings,
+      localSqs,
+      api,
+      consumer: running,
+      external: { database: Boolean(env['DATABASE_URL']), queue: externalQueue, api: externalApi },
+      childExit: Promise.race(exits),
+      stop: () => (stopping ??= cleanUp()),
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
