@@ -12,12 +12,23 @@ export interface CognitoUserSyncApp {
   readonly stack: CognitoUserSyncStack;
 }
 
+export interface CreateAppOptions {
+  /** @default a new App reading cdk.json's context */
+  readonly app?: App;
+  /**
+   * Register the cdk-nag AwsSolutions pack as a validation plugin. Tests that only assert on the
+   * template switch it off and read the findings with `validateScope` instead. @default true
+   */
+  readonly nagChecks?: boolean;
+}
+
 /**
  * Builds the app: settings from context, the stack in a region-only environment (an account
  * would make CDK look up AZs, which needs credentials), and the cdk-nag AwsSolutions pack as a
  * validation plugin, so synthesis fails on any finding that is not acknowledged with a reason.
  */
-export function createCognitoUserSyncApp(app: App = new App()): CognitoUserSyncApp {
+export function createCognitoUserSyncApp(options: CreateAppOptions = {}): CognitoUserSyncApp {
+  const app = options.app ?? new App();
   const settings = readDeploymentSettings(app.node);
   const stack = new CognitoUserSyncStack(app, `CognitoUserSync-${settings.stage}`, {
     env: { region: settings.region },
@@ -25,7 +36,7 @@ export function createCognitoUserSyncApp(app: App = new App()): CognitoUserSyncA
     settings,
     sourceRoot: SOURCE_ROOT,
   });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (options.nagChecks ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
 }
 

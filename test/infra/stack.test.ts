@@ -1,0 +1,500 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { backoffCeilingSeconds } from '../../consumer/backoff';
+import { API_HEALTH_CHECK_PATH } from '../../stacks/api-service';
+import { CONSUMER_DRAIN_TIMEOUT_MS, CONSUMER_STOP_TIMEOUT } from '../../stacks/consumer-service';
+import { FALLBACK_METRIC } from '../../stacks/alarms';
+import {
+  DEAD_LETTER_RETENTION,
+  MAX_RECEIVE_COUNT,
+  REGISTRATION_RETENTION,
+} from '../../stacks/registration-queue';
+import { logicalIdsOf, synthApp, type SynthesizedApp } from './synth-app';
+
+const CERTIFICATE_ARN =
+  'arn:aws:acm:eu-west-1:111122223333:certificate/00000000-0000-0000-0000-000000000000';
+const NAT_GATEWAYS = 2;
+
+type Statement = { Action: string | string[]; Effect: string; Resource: unknown };
+
+describe('CognitoUserSync stack', () => {
+  let synthesized: SynthesizedApp;
+  const resourcesOf = (type: string) =>
+    Object.entries(synthesized.json.Resources).filter(([, resource]) => resource.Type === type);
+  const onlyId = (type: string, prefix = ''): string => {
+    const ids = logicalIdsOf(synthesized.json, type, prefix);
+    if (ids.length !== 1 || ids[0] === undefined) {
+      throw new Error(`expected one ${type} ${prefix}, found ${ids.join(', ')}`);
+    }
+    return ids[0];
+  };
+  /** The source queue: the one with a redrive policy (its logical ID shares the DLQ's prefix). */
+  const registrationQueueId = (): string => {
+    const [queueId] = resourcesOf('AWS::SQS::Queue')
+      .filter(([, queue]) => queue.Properties?.RedrivePolicy !== undefined)
+      .map(([id]) => id);
+    if (queueId === undefined) throw new Error('no queue with a redrive policy');
+    return queueId;
+  };
+  const subnetRefs = (group: 'public' | 'private' | 'isolated') =>
+    logicalIdsOf(synthesized.json, 'AWS::EC2::Subnet', `NetworkVpc${group}Subnet`).map((id) => ({
+      Ref: id,
+    }));
+  const policyStatementsOfRole = (roleId: string): Statement[] =>
+    resourcesOf('AWS::IAM::Policy')
+      .filter(([, policy]) =>
+        JSON.stringify(policy.Properties?.Roles ?? []).includes(`"${roleId}"`),
+      )
+      .flatMap(([, policy]) => {
+        const document = policy.Properties?.PolicyDocument as { Statement: Statement[] };
+        return document.Statement;
+      });
+
+  beforeAll(() => {
+    synthesized = synthApp({
+      stage: 'infratest',
+      natGateways: NAT_GATEWAYS,
+      certificateArn: CERTIFICATE_ARN,
+      apiDomainName: 'api.example.com',
+    });
+  });
+
+  describe('network', () => {
+    test('each NAT Gateway uses an Elastic IP allocated in the stack, one per gateway', () => {
+      const eipIds = logicalIdsOf(synthesized.json, 'AWS::EC2::EIP');
+      expect(eipIds).toHaveLength(NAT_GATEWAYS);
+      const allocations = resourcesOf('AWS::EC2::NatGateway').map(
+        ([, nat]) => nat.Properties?.AllocationId,
+      );
+      expect(allocations).toEqual(
+        expect.arrayContaining(eipIds.map((id) => ({ 'Fn::GetAtt': [id, 'AllocationId'] }))),
+      );
+      expect(allocations).toHaveLength(NAT_GATEWAYS);
+    });
+
+    test('the WAF IP set is fed by exactly those Elastic IPs, and they are a stack output', () => {
+      const eipAddresses = logicalIdsOf(synthesized.json, 'AWS::EC2::EIP').map((id) => ({
+        'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'PublicIp'] }, '/32']],
+      }));
+      synthesized.template.hasResourceProperties('AWS::WAFv2::IPSet', {
+        Scope: 'REGIONAL',
+        Addresses: eipAddresses,
+      });
+      const output = synthesized.json.Outputs?.NatEgressIps?.Value;
+      for (const id of logicalIdsOf(synthesized.json, 'AWS::EC2::EIP')) {
+        expect(JSON.stringify(output)).toContain(
+          JSON.stringify({ 'Fn::GetAtt': [id, 'PublicIp'] }),
+        );
+      }
+    });
+
+    test('the VPC spans two AZs with public, private and isolated subnets, and has flow logs', () => {
+      expect(subnetRefs('public')).toHaveLength(2);
+      expect(subnetRefs('private')).toHaveLength(2);
+      expect(subnetRefs('isolated')).toHaveLength(2);
+      synthesized.template.hasResourceProperties('AWS::EC2::FlowLog', {
+        ResourceType: 'VPC',
+        TrafficType: 'ALL',
+      });
+    });
+
+    test('an SQS interface endpoint with private DNS admits only the producer and the consumer', () => {
+      synthesized.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        VpcEndpointType: 'Interface',
+        PrivateDnsEnabled: true,
+        ServiceName: Match.stringLikeRegexp('sqs'),
+      });
+      const endpointSg = onlyId('AWS::EC2::SecurityGroup', 'NetworkVpcSqsEndpointSecurityGroup');
+      const sources = resourcesOf('AWS::EC2::SecurityGroupIngress')
+        .filter(([, ingress]) => JSON.stringify(ingress.Properties?.GroupId).includes(endpointSg))
+        .map(([, ingress]) => JSON.stringify(ingress.Properties?.SourceSecurityGroupId));
+      expect(sources.sort()).toEqual(
+        [
+          JSON.stringify({
+            'Fn::GetAtt': [onlyId('AWS::EC2::SecurityGroup', 'ConsumerService'), 'GroupId'],
+          }),
+          JSON.stringify({
+            'Fn::GetAtt': [onlyId('AWS::EC2::SecurityGroup', 'ProducerFunction'), 'GroupId'],
+          }),
+        ].sort(),
+      );
+      const endpointGroup = synthesized.json.Resources[endpointSg]?.Properties;
+      expect(endpointGroup?.SecurityGroupIngress).toBeUndefined();
+    });
+  });
+
+  describe('header secret', () => {
+    test('the value is generated by Secrets Manager under "current", never written in the template', () => {
+      const headerSecretId = onlyId('AWS::SecretsManager::Secret', 'HeaderSecret');
+      const properties = synthesized.json.Resources[headerSecretId]?.Properties ?? {};
+      expect(properties.SecretString).toBeUndefined();
+      expect(properties.GenerateSecretString).toMatchObject({
+        GenerateStringKey: 'current',
+        SecretStringTemplate: '{}',
+        PasswordLength: expect.any(Number) as number,
+      });
+      expect(
+        (properties.GenerateSecretString as { PasswordLength: number }).PasswordLength,
+      ).toBeGreaterThanOrEqual(40);
+    });
+
+    test('WAF gets the value only through a Secrets Manager dynamic reference', () => {
+      const headerSecretId = onlyId('AWS::SecretsManager::Secret', 'HeaderSecret');
+      synthesized.template.hasResourceProperties('AWS::WAFv2::WebACL', {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Name: 'AllowSignedRegistration',
+            Statement: {
+              AndStatement: {
+                Statements: Match.arrayWith([
+                  {
+                    ByteMatchStatement: {
+                      FieldToMatch: { SingleHeader: { Name: 'x-custom-auth' } },
+                      PositionalConstraint: 'EXACTLY',
+                      SearchString: {
+                        'Fn::Join': [
+                          '',
+                          [
+                            '{{resolve:secretsmanager:',
+                            { Ref: headerSecretId },
+                            ':SecretString:current::}}',
+                          ],
+                        ],
+                      },
+                      TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+                    },
+                  },
+                ]),
+              },
+            },
+          }),
+        ]),
+      });
+    });
+
+    test('no header value or plaintext header variable appears anywhere in the template', () => {
+      const text = JSON.stringify(synthesized.json);
+      // Local-only variables carrying values must never be configured in AWS.
+      expect(text).not.toMatch(/AUTH_HEADER_SECRETS?"/);
+      // Every match on the header compares against a dynamic reference, not a literal.
+      const headerSearchStrings: unknown[] = [];
+      const collect = (node: unknown): void => {
+        if (Array.isArray(node)) node.forEach(collect);
+        else if (typeof node === 'object' && node !== null) {
+          const byteMatch = (
+            node as { ByteMatchStatement?: { FieldToMatch: object; SearchString: unknown } }
+          ).ByteMatchStatement;
+          if (byteMatch !== undefined && 'SingleHeader' in byteMatch.FieldToMatch) {
+            headerSearchStrings.push(byteMatch.SearchString);
+          }
+          Object.values(node).forEach(collect);
+        }
+      };
+      collect(synthesized.json.Resources);
+      expect(headerSearchStrings.length).toBeGreaterThan(0);
+      for (const searchString of headerSearchStrings) {
+        expect(JSON.stringify(searchString)).toMatch(
+          /^\{"Fn::Join":\["",\["\{\{resolve:secretsmanager:",\{"Ref":"HeaderSecret\w+"\},":SecretString:current::\}\}"\]\]\}$/,
+        );
+      }
+    });
+  });
+
+  describe('producer', () => {
+    test("runs on Node.js 24 in the private subnets, within Cognito's 5 s", () => {
+      const producerId = onlyId('AWS::Lambda::Function', 'ProducerFunction');
+      const properties = synthesized.json.Resources[producerId]?.Properties ?? {};
+      expect(properties.Runtime).toBe('nodejs24.x');
+      expect(properties.Timeout).toBeLessThanOrEqual(5);
+      expect(properties.VpcConfig).toEqual({
+        SubnetIds: subnetRefs('private'),
+        SecurityGroupIds: [
+          { 'Fn::GetAtt': [onlyId('AWS::EC2::SecurityGroup', 'ProducerFunction'), 'GroupId'] },
+        ],
+      });
+      expect(properties.Environment).toEqual({
+        Variables: expect.objectContaining({
+          API_URL: 'https://api.example.com',
+          QUEUE_URL: { Ref: registrationQueueId() },
+          AUTH_HEADER_NAME: 'x-custom-auth',
+          AUTH_SECRET_ARN: { Ref: onlyId('AWS::SecretsManager::Secret', 'HeaderSecret') },
+          API_TIMEOUT_MS: expect.stringMatching(/^\d+$/) as string,
+          POWERTOOLS_SERVICE_NAME: 'producer',
+        }) as object,
+      });
+    });
+
+    test("is the user pool's PostConfirmation trigger, invocable by that pool only", () => {
+      const producerId = onlyId('AWS::Lambda::Function', 'ProducerFunction');
+      const userPoolId = onlyId('AWS::Cognito::UserPool');
+      synthesized.template.hasResourceProperties('AWS::Cognito::UserPool', {
+        LambdaConfig: { PostConfirmation: { 'Fn::GetAtt': [producerId, 'Arn'] } },
+        MfaConfiguration: 'ON',
+      });
+      synthesized.template.hasResourceProperties('AWS::Lambda::Permission', {
+        FunctionName: { 'Fn::GetAtt': [producerId, 'Arn'] },
+        Principal: 'cognito-idp.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [userPoolId, 'Arn'] },
+      });
+    });
+
+    test('may read the header secret and send to the queue, and nothing else', () => {
+      const roleId = onlyId('AWS::IAM::Role', 'ProducerFunctionServiceRole');
+      const statements = policyStatementsOfRole(roleId);
+      expect(statements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+          Resource: { Ref: onlyId('AWS::SecretsManager::Secret', 'HeaderSecret') },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+          Resource: { 'Fn::GetAtt': [registrationQueueId(), 'Arn'] },
+        },
+      ]);
+      const managed = JSON.stringify(
+        synthesized.json.Resources[roleId]?.Properties?.ManagedPolicyArns,
+      );
+      expect(managed.match(/policy\/service-role\/\w+/g)?.sort()).toEqual([
+        'policy/service-role/AWSLambdaBasicExecutionRole',
+        'policy/service-role/AWSLambdaVPCAccessExecutionRole',
+      ]);
+    });
+  });
+
+  describe('queue', () => {
+    test('both queues are encrypted and refuse requests without TLS', () => {
+      const queueIds = logicalIdsOf(synthesized.json, 'AWS::SQS::Queue');
+      expect(queueIds).toHaveLength(2);
+      for (const queueId of queueIds) {
+        expect(synthesized.json.Resources[queueId]?.Properties?.SqsManagedSseEnabled).toBe(true);
+        synthesized.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [{ Ref: queueId }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Effect: 'Deny',
+                Action: 'sqs:*',
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              }),
+            ]),
+          },
+        });
+      }
+    });
+
+    test('redrives to the DLQ after MAX_RECEIVE_COUNT receives; the DLQ keeps messages 14 days', () => {
+      const dlqId = onlyId('AWS::SQS::Queue', 'RegistrationQueueDeadLetterQueue');
+      synthesized.template.hasResourceProperties('AWS::SQS::Queue', {
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
+          maxReceiveCount: MAX_RECEIVE_COUNT,
+        },
+        MessageRetentionPeriod: REGISTRATION_RETENTION.toSeconds(),
+      });
+      expect(synthesized.json.Resources[dlqId]?.Properties?.MessageRetentionPeriod).toBe(
+        14 * 24 * 3600,
+      );
+      expect(DEAD_LETTER_RETENTION.toSeconds()).toBeGreaterThan(REGISTRATION_RETENTION.toSeconds());
+    });
+
+    test("MAX_RECEIVE_COUNT lets the consumer's backoff ride out an hour-long outage", () => {
+      let longestRetryWindowSeconds = 0;
+      for (let receiveCount = 1; receiveCount < MAX_RECEIVE_COUNT; receiveCount += 1) {
+        longestRetryWindowSeconds += backoffCeilingSeconds(receiveCount);
+      }
+      // Full jitter waits half the ceiling on average: the expected window is about half.
+      expect(longestRetryWindowSeconds / 2).toBeGreaterThanOrEqual(3600);
+      expect(longestRetryWindowSeconds).toBeLessThan(REGISTRATION_RETENTION.toSeconds());
+    });
+  });
+
+  describe('consumer', () => {
+    test('scales on queue depth only, with no CPU-based policy', () => {
+      const queueName = {
+        'Fn::GetAtt': [registrationQueueId(), 'QueueName'],
+      };
+      synthesized.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+        MinCapacity: 1,
+        MaxCapacity: 4,
+        ScalableDimension: 'ecs:service:DesiredCount',
+      });
+      synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: queueName }],
+        AlarmActions: [
+          { Ref: Match.stringLikeRegexp('ConsumerServiceTaskCountTargetQueueDepthUpperPolicy') },
+        ],
+      });
+      const policyTypes = resourcesOf('AWS::ApplicationAutoScaling::ScalingPolicy').map(
+        ([, policy]) => policy.Properties?.PolicyType,
+      );
+      expect(policyTypes).toEqual(['StepScaling', 'StepScaling']);
+    });
+
+    test('gets more time to stop than it takes to drain', () => {
+      synthesized.template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+        ContainerDefinitions: [
+          Match.objectLike({
+            Name: 'consumer',
+            StopTimeout: CONSUMER_STOP_TIMEOUT.toSeconds(),
+            Environment: Match.arrayWith([
+              { Name: 'STOP_TIMEOUT_MS', Value: String(CONSUMER_DRAIN_TIMEOUT_MS) },
+            ]),
+          }),
+        ],
+      });
+      // The longest receive (20 s long poll) plus the drain must fit.
+      expect(CONSUMER_STOP_TIMEOUT.toSeconds()).toBeGreaterThan(
+        20 + CONSUMER_DRAIN_TIMEOUT_MS / 1000,
+      );
+    });
+  });
+
+  describe('database', () => {
+    test('is encrypted, backed up, not publicly accessible, and in the isolated subnets', () => {
+      synthesized.template.hasResourceProperties('AWS::RDS::DBInstance', {
+        Engine: 'postgres',
+        PubliclyAccessible: false,
+        StorageEncrypted: true,
+        BackupRetentionPeriod: Match.anyValue(),
+        DBSubnetGroupName: { Ref: onlyId('AWS::RDS::DBSubnetGroup') },
+      });
+      synthesized.template.hasResourceProperties('AWS::RDS::DBSubnetGroup', {
+        SubnetIds: subnetRefs('isolated'),
+      });
+    });
+
+    test('admits only the API tasks (which run the migrations) and the rotation function', () => {
+      const databaseSg = onlyId('AWS::EC2::SecurityGroup', 'DatabaseInstanceSecurityGroup');
+      expect(
+        synthesized.json.Resources[databaseSg]?.Properties?.SecurityGroupIngress,
+      ).toBeUndefined();
+      const sources = resourcesOf('AWS::EC2::SecurityGroupIngress')
+        .filter(([, ingress]) => JSON.stringify(ingress.Properties?.GroupId).includes(databaseSg))
+        .map(([, ingress]) => {
+          expect(ingress.Properties?.CidrIp).toBeUndefined();
+          return JSON.stringify(ingress.Properties?.SourceSecurityGroupId);
+        });
+      expect(sources.sort()).toEqual(
+        [
+          JSON.stringify({
+            'Fn::GetAtt': [onlyId('AWS::EC2::SecurityGroup', 'ApiServiceSecurityGroup'), 'GroupId'],
+          }),
+          JSON.stringify({
+            'Fn::GetAtt': [
+              onlyId('AWS::EC2::SecurityGroup', 'DatabaseInstanceRotationSingleUser'),
+              'GroupId',
+            ],
+          }),
+        ].sort(),
+      );
+    });
+
+    test('rotates its credentials', () => {
+      synthesized.template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+        RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      });
+    });
+  });
+
+  describe('api', () => {
+    test('migrates before it serves: the api container waits for the migrate container to succeed', () => {
+      synthesized.template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+        RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+        ContainerDefinitions: Match.arrayWith([
+          Match.objectLike({
+            Name: 'migrate',
+            Essential: false,
+            Command: ['node', '--enable-source-maps', 'dist/migrate.js', 'latest'],
+          }),
+          Match.objectLike({
+            Name: 'api',
+            Essential: true,
+            DependsOn: [{ ContainerName: 'migrate', Condition: 'SUCCESS' }],
+            PortMappings: [Match.objectLike({ ContainerPort: 3000 })],
+            Secrets: Match.arrayWith([
+              Match.objectLike({ Name: 'DATABASE_PASSWORD', ValueFrom: Match.objectLike({}) }),
+            ]),
+            Environment: Match.arrayWith([{ Name: 'DATABASE_SSL', Value: 'require' }]),
+          }),
+        ]),
+      });
+    });
+
+    test('serves HTTPS with the given certificate, redirects HTTP, and checks /readyz', () => {
+      synthesized.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+        Port: 443,
+        Protocol: 'HTTPS',
+        Certificates: [{ CertificateArn: CERTIFICATE_ARN }],
+      });
+      synthesized.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+        Port: 80,
+        DefaultActions: [Match.objectLike({ Type: 'redirect' })],
+      });
+      synthesized.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+        HealthCheckPath: API_HEALTH_CHECK_PATH,
+        TargetType: 'ip',
+      });
+    });
+
+    test('the load balancer is internet-facing, logs its access, and has the WebACL attached', () => {
+      const loadBalancerId = onlyId('AWS::ElasticLoadBalancingV2::LoadBalancer');
+      synthesized.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+        Scheme: 'internet-facing',
+        LoadBalancerAttributes: Match.arrayWith([{ Key: 'access_logs.s3.enabled', Value: 'true' }]),
+      });
+      synthesized.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+        LoadBalancerAttributes: Match.arrayWith([
+          { Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'true' },
+        ]),
+      });
+      synthesized.template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+        ResourceArn: { Ref: loadBalancerId },
+        WebACLArn: { 'Fn::GetAtt': [onlyId('AWS::WAFv2::WebACL'), 'Arn'] },
+      });
+      synthesized.template.hasResourceProperties('AWS::ECS::Cluster', {
+        ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+      });
+    });
+
+    test('execution roles hold no wildcard beyond ecr:GetAuthorizationToken', () => {
+      for (const roleId of logicalIdsOf(synthesized.json, 'AWS::IAM::Role').filter((id) =>
+        id.includes('ExecutionRole'),
+      )) {
+        const wildcards = policyStatementsOfRole(roleId).filter(
+          (statement) => statement.Resource === '*',
+        );
+        expect(wildcards).toEqual([
+          { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+        ]);
+      }
+    });
+  });
+
+  describe('alarms', () => {
+    test('watch dead letters, queue age, API 5xx, producer errors and fallbacks, and guard blocks', () => {
+      const topicId = onlyId('AWS::SNS::Topic');
+      const alarms = resourcesOf('AWS::CloudWatch::Alarm')
+        .map(([, alarm]) => alarm.Properties ?? {})
+        .filter((alarm) => JSON.stringify(alarm.AlarmActions ?? []).includes(topicId));
+      const text = JSON.stringify(alarms);
+      expect(text).toContain(
+        JSON.stringify({
+          'Fn::GetAtt': [
+            onlyId('AWS::SQS::Queue', 'RegistrationQueueDeadLetterQueue'),
+            'QueueName',
+          ],
+        }),
+      );
+      expect(text).toContain('ApproximateAgeOfOldestMessage');
+      expect(text).toContain('HTTPCode_Target_5XX_Count');
+      expect(text).toContain('"MetricName":"Errors"');
+      expect(text).toContain(`"Namespace":"${FALLBACK_METRIC.namespace}"`);
+      expect(text).toContain(`"MetricName":"${FALLBACK_METRIC.metricName}"`);
+      expect(text).toContain('{"Name":"service","Value":"producer"}');
+      expect(text).toContain('{"Name":"Rule","Value":"BlockUnsignedRegistration"}');
+      expect(alarms).toHaveLength(6);
+    });
+  });
+});

@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { createCognitoUserSyncApp, SOURCE_ROOT } from '../../stacks/app';
+import type { CognitoUserSyncStack } from '../../stacks/cognito-user-sync-stack';
+
+export type ContextValue = string | number | boolean;
+
+/** The feature flags from cdk.json: tests must synthesize what `npm run synth` synthesizes. */
+function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(SOURCE_ROOT, 'cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
+  return cdkJson.context ?? {};
+}
+
+export interface SynthesizedApp {
+  app: App;
+  stack: CognitoUserSyncStack;
+  template: Template;
+  /** The template as plain JSON, for walking the WAF rules and searching for plaintext. */
+  json: TemplateJson;
+}
+
+export interface TemplateJson {
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+  Outputs?: Record<string, { Value: unknown }>;
+}
+
+export interface SynthOptions {
+  /** Run the cdk-nag plugin during synthesis (slow; the nag test reads findings directly). */
+  nagChecks?: boolean;
+  /** Bundle the producer with esbuild (slow-ish; template assertions do not need the code). */
+  bundleLambda?: boolean;
+}
+
+/**
+ * Builds the app with cdk.json's flags plus `context`, into a temporary output directory, without
+ * synthesizing it (enough for cdk-nag's `validateScope`).
+ */
+export function buildApp(
+  context: Record<string, ContextValue>,
+  options: SynthOptions = {},
+): { app: App; stack: CognitoUserSyncStack } {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-test-'));
+  const app = new App({
+    outdir,
+    context: {
+      ...cdkJsonContext(),
+      ...context,
+      // An empty list skips asset bundling for every stack.
+      ...(options.bundleLambda ? {} : { 'aws:cdk:bundling-stacks': [] }),
+    },
+  });
+  return createCognitoUserSyncApp({ app, nagChecks: options.nagChecks ?? false });
+}
+
+/** Builds the app (see buildApp) and synthesizes the stack once. Call it in `beforeAll`. */
+export function synthApp(
+  context: Record<string, ContextValue>,
+  options: SynthOptions = {},
+): SynthesizedApp {
+  const { app, stack } = buildApp(context, options);
+  const template = Template.fromStack(stack);
+  return { app, stack, template, json: template.toJSON() as TemplateJson };
+}
+
+/** Logical IDs of the resources of `type` whose ID starts with `prefix`. */
+export function logicalIdsOf(json: TemplateJson, type: string, prefix = ''): string[] {
+  return Object.entries(json.Resources)
+    .filter(([id, resource]) => resource.Type === type && id.startsWith(prefix))
+    .map(([id]) => id)
+    .sort();
+}
