@@ -210,7 +210,12 @@ export function createWorker({
         detail: failure.detail,
       });
     }
-    return { kind: 'ack', message, report: { ...base, outcome: 'dead_lettered', ...failure } };
+    const { reason, status, detail } = failure;
+    return {
+      kind: 'ack',
+      message,
+      report: { ...base, outcome: 'dead_lettered', reason, status, detail },
+    };
   };
 
   /** One message, start to decision. Never throws: anything unexpected becomes a retry. */

@@ -6,6 +6,7 @@ import { DEFAULT_AUTH_HEADER_NAME } from '#contract/auth-header';
 import { exitOf, spawnEntry, stopChild } from './child-process';
 import { DEFAULT_LOCAL_SQS_PORT, startLocalSqs, type LocalSqs } from './local-sqs';
 import {
+  LOCAL_PIPELINE_FILE,
   removePipelineSettings,
   writePipelineSettings,
   type LocalPipelineSettings,
@@ -23,8 +24,8 @@ export interface LocalPipelineOptions {
   stdio?: StdioOptions;
   /** Progress lines (never secrets). @default silent */
   log?: (line: string) => void;
-  /** Write `.data/local-pipeline.json` for `npm run signup`. @default true */
-  writeSettingsFile?: boolean;
+  /** Where the settings for `npm run signup` go; `false` writes none. @default LOCAL_PIPELINE_FILE */
+  settingsFile?: string | false;
 }
 
 export interface LocalPipeline {
@@ -85,7 +86,7 @@ export async function startLocalPipeline({
   env = process.env,
   stdio = 'inherit',
   log = () => undefined,
-  writeSettingsFile = true,
+  settingsFile = LOCAL_PIPELINE_FILE,
 }: LocalPipelineOptions = {}): Promise<LocalPipeline> {
   const headerName = env['AUTH_HEADER_NAME'] || DEFAULT_AUTH_HEADER_NAME;
   const externalApi = Boolean(env['API_URL']);
@@ -114,7 +115,7 @@ export async function startLocalPipeline({
     if (consumer) await stopChild(consumer);
     if (api) await stopChild(api, { timeoutMs: 15_000 });
     if (localSqs) await localSqs.stop();
-    if (writeSettingsFile) await removePipelineSettings();
+    if (settingsFile !== false) await removePipelineSettings(settingsFile);
   };
 
   try {
@@ -209,7 +210,7 @@ export async function startLocalPipeline({
       headerSecret,
       region,
     };
-    if (writeSettingsFile) await writePipelineSettings(settings);
+    if (settingsFile !== false) await writePipelineSettings(settings, settingsFile);
 
     const running = consumer;
     const exits: Array<Promise<{ name: 'api' | 'consumer'; code: number | NodeJS.Signals }>> = [
