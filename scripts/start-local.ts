@@ -25,6 +25,7 @@ function printHowTo(pipeline: LocalPipeline): void {
       `  SQS          ${settings.sqsEndpoint}  region ${settings.region}`,
       `  queue        ${settings.queueUrl}`,
       `  DLQ          ${settings.dlqUrl}`,
+      `  api pid      ${pipeline.api?.pid ?? '(external)'}  (kill -9 it to drill an outage: it restarts after LOCAL_API_RESTART_DELAY_MS, default 15 s)`,
       `  header       ${settings.headerName}: ${maskSecret(settings.headerSecret)}  (full value in ${LOCAL_PIPELINE_FILE}, mode 0600)`,
       `  database     ${pipeline.external.database ? 'DATABASE_URL' : 'embedded PGlite under .data/'}`,
       '',
@@ -63,11 +64,29 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const { name, code } = await pipeline.childExit;
-  if (!signalled) {
+  // Supervise: an API that dies (an outage drill: `kill -9` its PID) comes back after a pause,
+  // during which sign-ups take the queue path and the consumer backs off; then the backlog drains.
+  const restartDelayMs = Number(process.env['LOCAL_API_RESTART_DELAY_MS'] ?? 15_000);
+  for (;;) {
+    const { name, code } = await pipeline.childExit;
+    if (signalled) return;
+    if (name === 'api' && !pipeline.external.api) {
+      say(`the api exited (${code}); restarting it in ${Math.round(restartDelayMs / 1000)} s`);
+      await new Promise((resolve) => setTimeout(resolve, restartDelayMs));
+      if (signalled) return;
+      try {
+        await pipeline.restartApi();
+        continue;
+      } catch (error) {
+        say(
+          `the api could not be restarted: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
     signalled = true;
     exitCode = 1;
     await shutdown(`the ${name} exited unexpectedly (${code})`);
+    return;
   }
 }
 

@@ -32,13 +32,15 @@ export interface LocalPipeline {
   settings: LocalPipelineSettings;
   /** The in-process queue server, when one was started. */
   localSqs: LocalSqs | undefined;
-  /** The API child, when this pipeline started one. */
-  api: ChildProcess | undefined;
+  /** The API child, when this pipeline started one (the newest one after a restart). */
+  readonly api: ChildProcess | undefined;
   consumer: ChildProcess;
   /** Which parts are real services from the environment rather than started here. */
   external: { database: boolean; queue: boolean; api: boolean };
-  /** Resolves when any child exits (for whatever reason) with its name and exit code. */
-  childExit: Promise<{ name: 'api' | 'consumer'; code: number | NodeJS.Signals }>;
+  /** Resolves when any current child exits (for whatever reason) with its name and exit code. */
+  readonly childExit: Promise<{ name: 'api' | 'consumer'; code: number | NodeJS.Signals }>;
+  /** Starts the API child again on the same database and secret, resolving once it is ready. */
+  restartApi(): Promise<void>;
   /** Consumer first (drain in-flight), then the API, then the queue server; idempotent. */
   stop(): Promise<void>;
 }
@@ -149,12 +151,13 @@ export async function startLocalPipeline({
     }
 
     let apiUrl: string;
+    let apiEnv: NodeJS.ProcessEnv | undefined;
     if (externalApi) {
       apiUrl = env['API_URL'] ?? '';
       log(`api: using ${apiUrl}`);
     } else {
       apiUrl = `http://127.0.0.1:${apiPort}`;
-      const apiEnv: NodeJS.ProcessEnv = {
+      apiEnv = {
         ...baseEnv,
         PORT: String(apiPort),
         HOST: '127.0.0.1',
@@ -213,18 +216,32 @@ export async function startLocalPipeline({
     if (settingsFile !== false) await writePipelineSettings(settings, settingsFile);
 
     const running = consumer;
-    const exits: Array<Promise<{ name: 'api' | 'consumer'; code: number | NodeJS.Signals }>> = [
-      exitOf(running).then((code) => ({ name: 'consumer' as const, code })),
-    ];
-    if (api) exits.push(exitOf(api).then((code) => ({ name: 'api' as const, code })));
+    const consumerExit = exitOf(running).then((code) => ({ name: 'consumer' as const, code }));
     let stopping: Promise<void> | undefined;
+    const restartEnv = apiEnv;
     return {
       settings,
       localSqs,
-      api,
+      get api() {
+        return api;
+      },
       consumer: running,
       external: { database: Boolean(env['DATABASE_URL']), queue: externalQueue, api: externalApi },
-      childExit: Promise.race(exits),
+      get childExit() {
+        const current = api;
+        if (!current) return consumerExit;
+        return Promise.race([
+          consumerExit,
+          exitOf(current).then((code) => ({ name: 'api' as const, code })),
+        ]);
+      },
+      restartApi: async () => {
+        if (!restartEnv || stopping) throw new Error('this pipeline did not start the API');
+        if (api) await stopChild(api, { timeoutMs: 15_000 });
+        api = spawnEntry(path.join('api', 'main.ts'), { env: restartEnv, stdio });
+        await waitForReady(`${apiUrl}/readyz`, api);
+        log(`api: ${apiUrl} ready again`);
+      },
       stop: () => (stopping ??= cleanUp()),
     };
   } catch (error) {
