@@ -30,16 +30,37 @@ export function backoffCeilingSeconds(
 }
 
 /**
- * Exponential backoff with full jitter, in whole seconds, for a message received
- * `receiveCount` times: uniform over (0, ceiling], rounded up. Never 0, because a visibility
- * timeout of 0 would put the message straight back in front of the API that just failed it,
- * and full jitter keeps many consumers from retrying an outage in lock-step.
+ * Exponential backoff with "equal jitter", in whole seconds, for a message received
+ * `receiveCount` times: half the ceiling fixed plus a uniform draw over the other half, rounded
+ * up. The fixed half guarantees how long an outage the queue rides out before `maxReceiveCount`
+ * dead-letters a message (see `retryWindowSeconds`); the random half keeps many consumers from
+ * retrying in lock-step. Never 0, which would hand the message straight back to the API that
+ * just failed it.
  */
 export function backoffSeconds(receiveCount: number, options: BackoffOptions = {}): number {
   const ceiling = backoffCeilingSeconds(receiveCount, options);
   const random = options.random ?? Math.random;
   const draw = Math.min(Math.max(random(), 0), 1);
-  return Math.max(1, Math.min(Math.ceil(ceiling), Math.ceil(draw * ceiling)));
+  const delay = Math.ceil(ceiling / 2 + (draw * ceiling) / 2);
+  return Math.max(1, Math.min(Math.ceil(ceiling), delay));
+}
+
+/**
+ * How long a message keeps being retried before the queue's redrive policy dead-letters it
+ * after `maxReceiveCount` receives: the sum of the backoffs between receives, at least (every
+ * draw 0) and at most (every draw 1). The time spent delivering is not counted.
+ */
+export function retryWindowSeconds(
+  maxReceiveCount: number,
+  options: Omit<BackoffOptions, 'random'> = {},
+): { minimum: number; maximum: number } {
+  let minimum = 0;
+  let maximum = 0;
+  for (let count = 1; count < maxReceiveCount; count += 1) {
+    minimum += backoffSeconds(count, { ...options, random: () => 0 });
+    maximum += backoffSeconds(count, { ...options, random: () => 1 });
+  }
+  return { minimum, maximum };
 }
 
 /** Reads SQS' `ApproximateReceiveCount` attribute; 1 when absent or unreadable. */

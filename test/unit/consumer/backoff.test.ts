@@ -6,6 +6,7 @@ import {
   DEFAULT_BACKOFF_MAX_SECONDS,
   MAX_VISIBILITY_TIMEOUT_SECONDS,
   receiveCountOf,
+  retryWindowSeconds,
 } from '../../../consumer/backoff';
 
 describe('backoff', () => {
@@ -25,9 +26,18 @@ describe('backoff', () => {
     expect(backoffSeconds(50, { random: () => almostOne })).toBe(900);
   });
 
-  it('when the draw is 0, then the delay is still 1 s so a failed message is never retried at once', () => {
-    expect(backoffSeconds(1, { random: () => 0 })).toBe(1);
-    expect(backoffSeconds(8, { random: () => 0 })).toBe(1);
+  it('when the draw is 0, then the delay is half the ceiling, and never 0', () => {
+    expect(backoffSeconds(1, { random: () => 0 })).toBe(3);
+    expect(backoffSeconds(8, { random: () => 0 })).toBe(320);
+    expect(backoffSeconds(1, { baseSeconds: 1, random: () => 0 })).toBe(1);
+  });
+
+  it('when the defaults and 16 receives are used, then a message rides out at least an hour of outage', () => {
+    const window = retryWindowSeconds(16);
+
+    // Ceilings 5+10+…+640 = 1275, then 7 × 900: half of that is guaranteed, all of it at most.
+    expect(window.minimum).toBeGreaterThanOrEqual(3600);
+    expect(window.maximum).toBe(1275 + 7 * 900);
   });
 
   it('when any receive count and draw are given, then the delay is a whole number within [1, ceiling]', () => {
@@ -43,7 +53,7 @@ describe('backoff', () => {
           const ceiling = backoffCeilingSeconds(receiveCount, options);
 
           expect(Number.isInteger(delay)).toBe(true);
-          expect(delay).toBeGreaterThanOrEqual(1);
+          expect(delay).toBeGreaterThanOrEqual(Math.max(1, Math.floor(ceiling / 2)));
           expect(delay).toBeLessThanOrEqual(Math.max(1, Math.ceil(ceiling)));
           expect(delay).toBeLessThanOrEqual(MAX_VISIBILITY_TIMEOUT_SECONDS);
         },
@@ -68,14 +78,14 @@ describe('backoff', () => {
     );
   });
 
-  it('when draws are spread over [0, 1), then the delays cover the whole jitter range', () => {
+  it('when draws are spread over [0, 1), then the delays cover the upper half of the ceiling', () => {
     const delays = new Set<number>();
     for (let step = 0; step < 100; step += 1) {
       delays.add(backoffSeconds(3, { random: () => step / 100 }));
     }
 
-    // Ceiling 20 s: every whole second from 1 to 20 is reachable.
-    expect([...delays].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    // Ceiling 20 s: every whole second from 10 to 20 is reachable, nothing below.
+    expect([...delays].sort((a, b) => a - b)).toEqual(Array.from({ length: 11 }, (_, i) => i + 10));
   });
 
   it('when the cap is above what SQS allows, then the delay is held to 12 hours', () => {
