@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { stop as stopEsbuild } from 'esbuild';
 import { buildServiceBundles, SERVICE_ENTRIES } from '../../scripts/build';
 
 describe("npm run build (the container images' bundles)", () => {
@@ -12,7 +13,9 @@ describe("npm run build (the container images' bundles)", () => {
     bundles = await buildServiceBundles({ outDir });
   }, 60_000);
 
-  afterAll(() => {
+  afterAll(async () => {
+    // esbuild keeps a service process alive between builds; let the jest worker exit.
+    await stopEsbuild();
     fs.rmSync(outDir, { recursive: true, force: true });
   });
 
