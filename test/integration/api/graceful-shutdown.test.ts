@@ -61,7 +61,9 @@ describe('api process lifecycle', () => {
       `POST /user HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
         `x-custom-auth: ${secret}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\nExpect: 100-continue\r\n\r\n`,
     );
-    await waitFor(() => response.includes('100 Continue'), { what: 'the server to accept headers' });
+    await waitFor(() => response.includes('100 Continue'), {
+      what: 'the server to accept headers',
+    });
     socket.write(body.slice(0, 20));
     child.kill('SIGTERM');
     await waitFor(() => output().includes('"shutting down"'), { what: 'shutdown to begin' });
