@@ -43,7 +43,7 @@ const EMAIL_UNIQUE_INDEX = 'users_email_lower_key';
  *   which is how "unchanged" is told apart from "updated" in RETURNING.
  * `source` and `created_at` record the first arrival and are never overwritten.
  */
-const UPSERT_SQL = `
+export const UPSERT_SQL = `
 INSERT INTO users AS u (sub, email, username, user_pool_id, attributes, source)
 VALUES (?, ?, ?, ?, CAST(? AS jsonb), ?)
 ON CONFLICT (sub) DO UPDATE SET
