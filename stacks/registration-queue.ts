@@ -3,10 +3,10 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 /**
- * Deliveries SQS attempts before it moves a registration to the DLQ. The consumer waits
- * `min(900 s, 5 s * 2^(receiveCount - 1))` (full jitter) after each failed attempt, so 16
- * receives leave 15 waits of up to 5 + 10 + … + 640 + 7 × 900 s ≈ 2.1 h in all (about 1 h on
- * average): long enough to ride out an ordinary API or database outage before a person has to
+ * Deliveries SQS attempts before it moves a registration to the DLQ. After each failed attempt
+ * the consumer waits `min(900 s, 5 s * 2^(receiveCount - 1))` with equal jitter (at least half of
+ * that), so 16 receives leave 15 waits totalling at least about 63 minutes and at most about
+ * 2.1 hours: long enough to ride out an ordinary API or database outage before a person has to
  * redrive the DLQ.
  */
 export const MAX_RECEIVE_COUNT = 16;
