@@ -51,7 +51,10 @@ export async function buildServiceBundles(
 
 if (require.main === module) {
   buildServiceBundles().then(
-    (bundles) => process.stdout.write(`${bundles.map((file) => `built ${file}`).join('\n')}\n`),
+    (bundles) =>
+      process.stdout.write(
+        `${bundles.map((file) => `built ${path.relative(process.cwd(), file)}`).join('\n')}\n`,
+      ),
     (error: unknown) => {
       process.stderr.write(`${String(error)}\n`);
       process.exit(1);
