@@ -1,15 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { MAX_RECEIVE_COUNT } from '#contract/delivery';
 
-/**
- * Deliveries SQS attempts before it moves a registration to the DLQ. After each failed attempt
- * the consumer waits `min(900 s, 5 s * 2^(receiveCount - 1))` with equal jitter (at least half of
- * that), so 16 receives leave 15 waits totalling at least about 63 minutes and at most about
- * 2.1 hours: long enough to ride out an ordinary API or database outage before a person has to
- * redrive the DLQ.
- */
-export const MAX_RECEIVE_COUNT = 16;
+/** Re-exported for the stack tests; defined with the delivery semantics in the contract. */
+export { MAX_RECEIVE_COUNT };
 
 /** Longest the DLQ keeps a message (SQS maximum); it must outlive the source queue's retention. */
 export const DEAD_LETTER_RETENTION = Duration.days(14);

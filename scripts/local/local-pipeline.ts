@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_AUTH_HEADER_NAME } from '#contract/auth-header';
+import { MAX_RECEIVE_COUNT } from '#contract/delivery';
 import { exitOf, spawnEntry, stopChild } from './child-process';
 import { DEFAULT_LOCAL_SQS_PORT, startLocalSqs, type LocalSqs } from './local-sqs';
 import {
@@ -102,7 +103,11 @@ export async function startLocalPipeline({
   const headerSecret = externalApi ? (env['AUTH_HEADER_SECRET'] ?? '') : generateHeaderSecret();
   const apiPort = intFrom(env['PORT'], DEFAULT_API_PORT, 'PORT');
   const sqsPort = intFrom(env['LOCAL_SQS_PORT'], DEFAULT_LOCAL_SQS_PORT, 'LOCAL_SQS_PORT');
-  const maxReceiveCount = intFrom(env['LOCAL_MAX_RECEIVE_COUNT'], 8, 'LOCAL_MAX_RECEIVE_COUNT');
+  const maxReceiveCount = intFrom(
+    env['LOCAL_MAX_RECEIVE_COUNT'],
+    MAX_RECEIVE_COUNT,
+    'LOCAL_MAX_RECEIVE_COUNT',
+  );
 
   // Nothing the children should inherit from a deployed environment's header settings.
   const baseEnv: NodeJS.ProcessEnv = { ...env };

@@ -1,0 +1,8 @@
+/**
+ * Deliveries SQS attempts before it moves a registration to the DLQ. After each failed attempt
+ * the consumer waits `min(900 s, 5 s * 2^(receiveCount - 1))` with equal jitter (at least half of
+ * that), so 16 receives leave 15 waits totalling at least about 63 minutes and at most about
+ * 2.1 hours: long enough to ride out an ordinary API or database outage before a person has to
+ * redrive the DLQ. The deployed queue and the local pipeline's queue both use it.
+ */
+export const MAX_RECEIVE_COUNT = 16;
