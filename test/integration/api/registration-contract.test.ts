@@ -331,3 +331,47 @@ describe(`POST /user contract (${databaseKind})`, () => {
     });
   });
 });
+
+describe('header rotation seen by the API', () => {
+  let db: Knex;
+  let api: TestApi;
+  const oldValue = newHeaderSecret();
+  const newValue = newHeaderSecret();
+  let stored = [oldValue];
+  let refreshes = 0;
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    // A source whose backing store rotates while the API's view of it is still the old one.
+    api = await startTestApi({
+      db,
+      headerSecrets: {
+        acceptedValues: () => Promise.resolve(stored),
+        currentValue: () => Promise.resolve(stored[0] ?? ''),
+        refresh: () => {
+          refreshes += 1;
+          stored = [newValue, oldValue];
+          return Promise.resolve(true);
+        },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await api.stop();
+    await db.destroy();
+  });
+
+  it('when a sender already uses a value the API has not cached yet, then the API re-reads the secret once and accepts it', async () => {
+    const response = await api.post('/user', newRegistration(), {
+      headers: { [api.headerName]: newValue },
+    });
+
+    expect(response.status).toBe(201);
+    expect(refreshes).toBe(1);
+    expect(
+      (await api.post('/user', newRegistration(), { headers: { [api.headerName]: oldValue } }))
+        .status,
+    ).toBe(201);
+  });
+});
