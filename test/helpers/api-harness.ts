@@ -6,6 +6,7 @@ import type { HeaderSecretSource } from '#contract/header-secret-source';
 import type { ApiConfig } from '../../api/config';
 import { startApi, type RunningApi } from '../../api/start-api';
 import { newHeaderSecret } from './registrations';
+import { openTestDatabase } from './test-database';
 
 export interface TestApi extends RunningApi {
   headerName: string;
@@ -97,3 +98,46 @@ export async function countUsers(db: Knex, sub: string): Promise<number> {
   const rows: { count: string | number }[] = await db('users').where({ sub }).count({ count: '*' });
   return Number(rows[0]?.count ?? 0);
 }
+
+/** The API and its database for one describe block, opened before its tests and closed after. */
+export interface ApiOnTestDatabase {
+  readonly api: TestApi;
+  readonly db: Knex;
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that open a migrated test database (the PostgreSQL server
+ * or PGlite), start the real API on it, and close both afterwards.
+ */
+export function useApiOnTestDatabase(options: Omit<TestApiOptions, 'db'> = {}): ApiOnTestDatabase {
+  let api: TestApi | undefined;
+  let db: Knex | undefined;
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    api = await startTestApi({ ...options, db });
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await db?.destroy();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the API is started in beforeAll');
+    return value;
+  };
+  return {
+    get api() {
+      return started(api);
+    },
+    get db() {
+      return started(db);
+    },
+  };
+}
+
+/** The `error.code` of an API error body. */
+export const errorCodeOf = (body: unknown): unknown =>
+  (body as { error?: { code?: unknown } }).error?.code;
+
+/** The `error.message` of an API error body. */
+export const errorMessageOf = (body: unknown): string =>
+  String((body as { error?: { message?: unknown } }).error?.message);

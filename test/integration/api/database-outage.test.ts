@@ -3,7 +3,7 @@ import knex, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { openDatabase } from '../../../api/database';
 import { migratorConfig } from '../../../migrations/index';
-import { countUsers, startTestApi, type TestApi } from '../../helpers/api-harness';
+import { countUsers, errorCodeOf, startTestApi, type TestApi } from '../../helpers/api-harness';
 import { newRegistration } from '../../helpers/registrations';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy';
 import {
@@ -13,9 +13,6 @@ import {
   serverDatabaseUrl,
 } from '../../helpers/test-database';
 import { waitFor } from '../../helpers/wait-for';
-
-const errorCodeOf = (body: unknown): unknown =>
-  (body as { error?: { code?: unknown } }).error?.code;
 
 if (serverDatabaseUrl) {
   const serverUrl = serverDatabaseUrl;

@@ -1,9 +1,8 @@
 import fc from 'fast-check';
-import type { Knex } from 'knex';
 import type { StoredUser } from '#contract/user';
-import { countUsers, startTestApi, type TestApi } from '../../helpers/api-harness';
+import { countUsers, useApiOnTestDatabase } from '../../helpers/api-harness';
 import { newRegistration } from '../../helpers/registrations';
-import { databaseKind, openTestDatabase } from '../../helpers/test-database';
+import { databaseKind } from '../../helpers/test-database';
 
 const hostileStrings = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 64 }),
@@ -37,28 +36,17 @@ const prototypeKeys = fc.constantFrom('__proto__', 'constructor', 'prototype');
 const fields = ['sub', 'email', 'username', 'userPoolId', 'attributes', 'source'] as const;
 
 describe(`hostile bodies for POST /user (${databaseKind})`, () => {
-  let db: Knex;
-  let api: TestApi;
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    api = await startTestApi({ db });
-  });
-
-  afterAll(async () => {
-    await api.stop();
-    await db.destroy();
-  });
+  const harness = useApiOnTestDatabase();
 
   const expectRejectedAndNothingWritten = async (sub: string, response: { status: number }) => {
     expect([400, 409, 413]).toContain(response.status);
-    expect(await countUsers(db, sub)).toBe(0);
+    expect(await countUsers(harness.db, sub)).toBe(0);
   };
 
   it('when any random JSON value is posted, then 4xx and never a server error', async () => {
     await fc.assert(
       fc.asyncProperty(fc.jsonValue({ maxDepth: 3 }), async (value) => {
-        const response = await api.post('/user', JSON.stringify(value), { raw: true });
+        const response = await harness.api.post('/user', JSON.stringify(value), { raw: true });
         expect(response.status).toBeGreaterThanOrEqual(400);
         expect(response.status).toBeLessThan(500);
       }),
@@ -72,7 +60,7 @@ describe(`hostile bodies for POST /user (${databaseKind})`, () => {
         const registration = newRegistration();
         // A dictionary of strings is a valid `attributes` value when its keys are valid.
         fc.pre(!(field === 'attributes' && typeof value === 'object' && value !== null));
-        const response = await api.post('/user', { ...registration, [field]: value });
+        const response = await harness.api.post('/user', { ...registration, [field]: value });
         await expectRejectedAndNothingWritten(registration.sub, response);
       }),
       { numRuns: 150 },
@@ -90,7 +78,7 @@ describe(`hostile bodies for POST /user (${databaseKind})`, () => {
             field === 'attribute'
               ? { ...registration, attributes: { 'custom:note': value } }
               : { ...registration, [field]: value };
-          const response = await api.post('/user', body);
+          const response = await harness.api.post('/user', body);
           if (response.status === 201) {
             const stored = response.body as StoredUser;
             if (field === 'attribute') expect(stored.attributes['custom:note']).toBe(value);
@@ -113,7 +101,7 @@ describe(`hostile bodies for POST /user (${databaseKind})`, () => {
         const hostile = inAttributes
           ? json.replace('"attributes":{', `"attributes":{"${key}":"x",`)
           : json.replace('{', `{"${key}":{"isAdmin":true},`);
-        const response = await api.post('/user', hostile, { raw: true });
+        const response = await harness.api.post('/user', hostile, { raw: true });
         await expectRejectedAndNothingWritten(registration.sub, response);
         expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
       }),
@@ -134,7 +122,7 @@ describe(`hostile bodies for POST /user (${databaseKind})`, () => {
             '{',
             `{${JSON.stringify(key)}:${JSON.stringify(value)},`,
           );
-          const response = await api.post('/user', body, { raw: true });
+          const response = await harness.api.post('/user', body, { raw: true });
           await expectRejectedAndNothingWritten(registration.sub, response);
         },
       ),
@@ -154,7 +142,7 @@ describe(`hostile bodies for POST /user (${databaseKind})`, () => {
             username: value,
             attributes: { 'custom:bio': value },
           });
-          const response = await api.post('/user', registration);
+          const response = await harness.api.post('/user', registration);
           expect(response.status).toBe(201);
           const stored = response.body as StoredUser;
           expect(stored.username).toBe(value);
@@ -163,6 +151,6 @@ describe(`hostile bodies for POST /user (${databaseKind})`, () => {
       ),
       { numRuns: 100 },
     );
-    expect(await db.schema.hasTable('users')).toBe(true);
+    expect(await harness.db.schema.hasTable('users')).toBe(true);
   });
 });

@@ -1,33 +1,21 @@
-import type { Knex } from 'knex';
 import type { StoredUser } from '#contract/user';
-import { countUsers, startTestApi, type TestApi } from '../../helpers/api-harness';
+import {
+  countUsers,
+  errorCodeOf,
+  errorMessageOf,
+  useApiOnTestDatabase,
+} from '../../helpers/api-harness';
 import { newHeaderSecret, newRegistration } from '../../helpers/registrations';
-import { databaseKind, openTestDatabase } from '../../helpers/test-database';
+import { databaseKind } from '../../helpers/test-database';
 
 describe(`POST /user contract (${databaseKind})`, () => {
-  let db: Knex;
-  let api: TestApi;
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    api = await startTestApi({ db });
-  });
-
-  afterAll(async () => {
-    await api.stop();
-    await db.destroy();
-  });
-
-  const errorCodeOf = (body: unknown): unknown =>
-    (body as { error?: { code?: unknown } }).error?.code;
-  const errorMessageOf = (body: unknown): string =>
-    String((body as { error?: { message?: unknown } }).error?.message);
+  const harness = useApiOnTestDatabase();
 
   describe('storing', () => {
     it('when a new sub is posted, then 201 returns the stored user', async () => {
       const registration = newRegistration();
 
-      const response = await api.post('/user', registration);
+      const response = await harness.api.post('/user', registration);
 
       expect(response.status).toBe(201);
       const user = response.body as StoredUser;
@@ -41,30 +29,30 @@ describe(`POST /user contract (${databaseKind})`, () => {
       });
       expect(Date.parse(user.createdAt)).not.toBeNaN();
       expect(user.updatedAt).toBe(user.createdAt);
-      expect(await countUsers(db, registration.sub)).toBe(1);
+      expect(await countUsers(harness.db, registration.sub)).toBe(1);
     });
 
     it('when the same registration is posted again, then 200 returns it unchanged', async () => {
       const registration = newRegistration();
-      const first = await api.post('/user', registration);
+      const first = await harness.api.post('/user', registration);
 
-      const again = await api.post('/user', { ...registration, source: 'queue' });
+      const again = await harness.api.post('/user', { ...registration, source: 'queue' });
 
       expect(again.status).toBe(200);
       expect(again.body).toEqual(first.body);
-      expect(await countUsers(db, registration.sub)).toBe(1);
+      expect(await countUsers(harness.db, registration.sub)).toBe(1);
     });
 
     it('when the sub comes back with a changed email and attributes, then 200 and updated_at moves', async () => {
       const registration = newRegistration();
-      const first = (await api.post('/user', registration)).body as StoredUser;
+      const first = (await harness.api.post('/user', registration)).body as StoredUser;
       const changed = {
         ...registration,
         email: `changed-${registration.email}`,
         attributes: { ...registration.attributes, 'custom:plan': 'pro' },
       };
 
-      const response = await api.post('/user', changed);
+      const response = await harness.api.post('/user', changed);
 
       expect(response.status).toBe(200);
       const user = response.body as StoredUser;
@@ -77,9 +65,12 @@ describe(`POST /user contract (${databaseKind})`, () => {
 
     it('when only the attribute order differs, then the user is unchanged', async () => {
       const registration = newRegistration({ attributes: { a: '1', b: '2' } });
-      const first = (await api.post('/user', registration)).body as StoredUser;
+      const first = (await harness.api.post('/user', registration)).body as StoredUser;
 
-      const response = await api.post('/user', { ...registration, attributes: { b: '2', a: '1' } });
+      const response = await harness.api.post('/user', {
+        ...registration,
+        attributes: { b: '2', a: '1' },
+      });
 
       expect(response.status).toBe(200);
       expect((response.body as StoredUser).updatedAt).toBe(first.updatedAt);
@@ -87,26 +78,26 @@ describe(`POST /user contract (${databaseKind})`, () => {
 
     it('when another sub registers the same email in another case, then 409 email_conflict and nothing is written', async () => {
       const holder = newRegistration();
-      await api.post('/user', holder);
+      await harness.api.post('/user', holder);
       const newcomer = newRegistration({ email: holder.email.toUpperCase() });
 
-      const response = await api.post('/user', newcomer);
+      const response = await harness.api.post('/user', newcomer);
 
       expect(response.status).toBe(409);
       expect(errorCodeOf(response.body)).toBe('email_conflict');
-      expect(await countUsers(db, newcomer.sub)).toBe(0);
+      expect(await countUsers(harness.db, newcomer.sub)).toBe(0);
     });
 
     it('when a known sub changes its email to one another sub holds, then 409 and the row is kept', async () => {
       const holder = newRegistration();
       const mover = newRegistration();
-      await api.post('/user', holder);
-      const before = (await api.post('/user', mover)).body as StoredUser;
+      await harness.api.post('/user', holder);
+      const before = (await harness.api.post('/user', mover)).body as StoredUser;
 
-      const response = await api.post('/user', { ...mover, email: holder.email });
+      const response = await harness.api.post('/user', { ...mover, email: holder.email });
 
       expect(response.status).toBe(409);
-      const row = await db('users').where({ sub: mover.sub }).first();
+      const row = await harness.db('users').where({ sub: mover.sub }).first();
       expect(row.email).toBe(before.email);
     });
 
@@ -114,13 +105,13 @@ describe(`POST /user contract (${databaseKind})`, () => {
       const registration = newRegistration();
 
       const responses = await Promise.all(
-        Array.from({ length: 50 }, () => api.post('/user', registration)),
+        Array.from({ length: 50 }, () => harness.api.post('/user', registration)),
       );
 
       const statuses = responses.map((response) => response.status);
       expect(statuses.filter((status) => status === 201)).toHaveLength(1);
       expect(statuses.filter((status) => status === 200)).toHaveLength(49);
-      expect(await countUsers(db, registration.sub)).toBe(1);
+      expect(await countUsers(harness.db, registration.sub)).toBe(1);
     });
   });
 
@@ -128,20 +119,20 @@ describe(`POST /user contract (${databaseKind})`, () => {
     it('when the header is missing, then 403 forbidden and nothing is written', async () => {
       const registration = newRegistration();
 
-      const response = await api.post('/user', registration, {
-        headers: { [api.headerName]: '' },
+      const response = await harness.api.post('/user', registration, {
+        headers: { [harness.api.headerName]: '' },
       });
 
       expect(response.status).toBe(403);
       expect(response.body).toEqual({ error: { code: 'forbidden', message: 'forbidden' } });
-      expect(await countUsers(db, registration.sub)).toBe(0);
+      expect(await countUsers(harness.db, registration.sub)).toBe(0);
     });
 
     it('when the header is wrong, then 403 with the same answer as a missing one', async () => {
       const registration = newRegistration();
 
-      const response = await api.post('/user', registration, {
-        headers: { [api.headerName]: newHeaderSecret() },
+      const response = await harness.api.post('/user', registration, {
+        headers: { [harness.api.headerName]: newHeaderSecret() },
       });
 
       expect(response.status).toBe(403);
@@ -150,10 +141,10 @@ describe(`POST /user contract (${databaseKind})`, () => {
 
     it('when the previous value is sent during a rotation, then it is still accepted', async () => {
       const registration = newRegistration();
-      const previous = api.headerValues[1] ?? '';
+      const previous = harness.api.headerValues[1] ?? '';
 
-      const response = await api.post('/user', registration, {
-        headers: { [api.headerName]: previous },
+      const response = await harness.api.post('/user', registration, {
+        headers: { [harness.api.headerName]: previous },
       });
 
       expect(response.status).toBe(201);
@@ -161,9 +152,9 @@ describe(`POST /user contract (${databaseKind})`, () => {
 
     it('when the header name is sent in another case, then it is matched (HTTP names are case-insensitive)', async () => {
       const registration = newRegistration();
-      const current = api.headerValues[0] ?? '';
+      const current = harness.api.headerValues[0] ?? '';
 
-      const response = await fetch(`${api.url}/user`, {
+      const response = await fetch(`${harness.api.url}/user`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'X-Custom-Auth': current },
         body: JSON.stringify(registration),
@@ -177,10 +168,12 @@ describe(`POST /user contract (${databaseKind})`, () => {
       async (path) => {
         const registration = newRegistration();
 
-        const response = await api.post(path, registration, { headers: { [api.headerName]: '' } });
+        const response = await harness.api.post(path, registration, {
+          headers: { [harness.api.headerName]: '' },
+        });
 
         expect(response.status).toBe(403);
-        expect(await countUsers(db, registration.sub)).toBe(0);
+        expect(await countUsers(harness.db, registration.sub)).toBe(0);
       },
     );
 
@@ -189,16 +182,16 @@ describe(`POST /user contract (${databaseKind})`, () => {
       async (path) => {
         const registration = newRegistration();
 
-        const response = await api.post(path, registration);
+        const response = await harness.api.post(path, registration);
 
         expect(response.status).toBe(201);
       },
     );
 
     it('when the body is malformed but the header is missing, then 403 comes first', async () => {
-      const response = await api.post('/user', '{not json', {
+      const response = await harness.api.post('/user', '{not json', {
         raw: true,
-        headers: { [api.headerName]: '' },
+        headers: { [harness.api.headerName]: '' },
       });
 
       expect(response.status).toBe(403);
@@ -206,20 +199,22 @@ describe(`POST /user contract (${databaseKind})`, () => {
 
     it('when the header value is a rejected request, then the value never reaches the logs', async () => {
       const wrong = newHeaderSecret();
-      await api.post('/user', newRegistration(), { headers: { [api.headerName]: wrong } });
-      await api.post('/user', newRegistration());
+      await harness.api.post('/user', newRegistration(), {
+        headers: { [harness.api.headerName]: wrong },
+      });
+      await harness.api.post('/user', newRegistration());
 
-      const logs = api.logOutput();
+      const logs = harness.api.logOutput();
 
       expect(logs).toContain('"status":403');
       expect(logs).not.toContain(wrong);
-      for (const accepted of api.headerValues) expect(logs).not.toContain(accepted);
+      for (const accepted of harness.api.headerValues) expect(logs).not.toContain(accepted);
     });
   });
 
   describe('bad input', () => {
     it('when the body is not JSON, then 400 invalid_request and nothing is written', async () => {
-      const response = await api.post('/user', '{"sub": ', { raw: true });
+      const response = await harness.api.post('/user', '{"sub": ', { raw: true });
 
       expect(response.status).toBe(400);
       expect(errorCodeOf(response.body)).toBe('invalid_request');
@@ -228,15 +223,15 @@ describe(`POST /user contract (${databaseKind})`, () => {
     it('when a field has the wrong type, then 400 names the field', async () => {
       const registration = newRegistration();
 
-      const response = await api.post('/user', { ...registration, email: 42 });
+      const response = await harness.api.post('/user', { ...registration, email: 42 });
 
       expect(response.status).toBe(400);
       expect(errorMessageOf(response.body)).toMatch(/^email:/);
-      expect(await countUsers(db, registration.sub)).toBe(0);
+      expect(await countUsers(harness.db, registration.sub)).toBe(0);
     });
 
     it('when the sub is not a UUID, then 400 names sub', async () => {
-      const response = await api.post('/user', { ...newRegistration(), sub: 'not-a-uuid' });
+      const response = await harness.api.post('/user', { ...newRegistration(), sub: 'not-a-uuid' });
 
       expect(response.status).toBe(400);
       expect(errorMessageOf(response.body)).toMatch(/^sub:/);
@@ -245,7 +240,7 @@ describe(`POST /user contract (${databaseKind})`, () => {
     it('when a required field is missing, then 400 names it', async () => {
       const { username: _omitted, ...withoutUsername } = newRegistration();
 
-      const response = await api.post('/user', withoutUsername);
+      const response = await harness.api.post('/user', withoutUsername);
 
       expect(response.status).toBe(400);
       expect(errorMessageOf(response.body)).toMatch(/^username:/);
@@ -254,7 +249,7 @@ describe(`POST /user contract (${databaseKind})`, () => {
     it('when an attribute value is not a string, then 400 names the attribute', async () => {
       const registration = newRegistration();
 
-      const response = await api.post('/user', {
+      const response = await harness.api.post('/user', {
         ...registration,
         attributes: { 'custom:plan': 7 },
       });
@@ -266,17 +261,17 @@ describe(`POST /user contract (${databaseKind})`, () => {
     it('when an unknown field is sent, then 400 names it and nothing is written', async () => {
       const registration = newRegistration();
 
-      const response = await api.post('/user', { ...registration, isAdmin: true });
+      const response = await harness.api.post('/user', { ...registration, isAdmin: true });
 
       expect(response.status).toBe(400);
       expect(errorMessageOf(response.body)).toContain('isAdmin');
-      expect(await countUsers(db, registration.sub)).toBe(0);
+      expect(await countUsers(harness.db, registration.sub)).toBe(0);
     });
 
     it('when the body is a JSON array or scalar, then 400', async () => {
-      expect((await api.post('/user', '[1,2]', { raw: true })).status).toBe(400);
-      expect((await api.post('/user', '"text"', { raw: true })).status).toBe(400);
-      expect((await api.post('/user', 'null', { raw: true })).status).toBe(400);
+      expect((await harness.api.post('/user', '[1,2]', { raw: true })).status).toBe(400);
+      expect((await harness.api.post('/user', '"text"', { raw: true })).status).toBe(400);
+      expect((await harness.api.post('/user', 'null', { raw: true })).status).toBe(400);
     });
 
     it('when the body is over 16 KiB, then 413 payload_too_large and nothing is written', async () => {
@@ -286,27 +281,27 @@ describe(`POST /user contract (${databaseKind})`, () => {
         ),
       });
 
-      const response = await api.post('/user', registration);
+      const response = await harness.api.post('/user', registration);
 
       expect(response.status).toBe(413);
       expect(errorCodeOf(response.body)).toBe('payload_too_large');
-      expect(await countUsers(db, registration.sub)).toBe(0);
+      expect(await countUsers(harness.db, registration.sub)).toBe(0);
     });
 
     it('when the content type is not JSON, then 415 unsupported_media_type', async () => {
       const registration = newRegistration();
 
-      const response = await api.post('/user', registration, {
+      const response = await harness.api.post('/user', registration, {
         headers: { 'content-type': 'text/plain' },
       });
 
       expect(response.status).toBe(415);
       expect(errorCodeOf(response.body)).toBe('unsupported_media_type');
-      expect(await countUsers(db, registration.sub)).toBe(0);
+      expect(await countUsers(harness.db, registration.sub)).toBe(0);
     });
 
     it('when the JSON uses a charset other than utf-8, then 415', async () => {
-      const response = await api.post('/user', newRegistration(), {
+      const response = await harness.api.post('/user', newRegistration(), {
         headers: { 'content-type': 'application/json; charset=latin1' },
       });
 
@@ -314,7 +309,7 @@ describe(`POST /user contract (${databaseKind})`, () => {
     });
 
     it('when a route does not exist, then 404 with a JSON error body', async () => {
-      const response = await api.get('/nope');
+      const response = await harness.api.get('/nope');
 
       expect(response.status).toBe(404);
       expect(errorCodeOf(response.body)).toBe('not_found');
@@ -323,55 +318,45 @@ describe(`POST /user contract (${databaseKind})`, () => {
 
   describe('health', () => {
     it('when the process is up, then /healthz answers 200', async () => {
-      expect((await api.get('/healthz')).status).toBe(200);
+      expect((await harness.api.get('/healthz')).status).toBe(200);
     });
 
     it('when the database is reachable, then /readyz answers 200', async () => {
-      expect((await api.get('/readyz')).status).toBe(200);
+      expect((await harness.api.get('/readyz')).status).toBe(200);
     });
   });
 });
 
 describe('header rotation seen by the API', () => {
-  let db: Knex;
-  let api: TestApi;
   const oldValue = newHeaderSecret();
   const newValue = newHeaderSecret();
   let stored = [oldValue];
   let refreshes = 0;
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    // A source whose backing store rotates while the API's view of it is still the old one.
-    api = await startTestApi({
-      db,
-      headerSecrets: {
-        acceptedValues: () => Promise.resolve(stored),
-        currentValue: () => Promise.resolve(stored[0] ?? ''),
-        refresh: () => {
-          refreshes += 1;
-          stored = [newValue, oldValue];
-          return Promise.resolve(true);
-        },
+  // A source whose backing store rotates while the API's view of it is still the old one.
+  const harness = useApiOnTestDatabase({
+    headerSecrets: {
+      acceptedValues: () => Promise.resolve(stored),
+      currentValue: () => Promise.resolve(stored[0] ?? ''),
+      refresh: () => {
+        refreshes += 1;
+        stored = [newValue, oldValue];
+        return Promise.resolve(true);
       },
-    });
+    },
   });
-
-  afterAll(async () => {
-    await api.stop();
-    await db.destroy();
-  });
-
   it('when a sender already uses a value the API has not cached yet, then the API re-reads the secret once and accepts it', async () => {
-    const response = await api.post('/user', newRegistration(), {
-      headers: { [api.headerName]: newValue },
+    const response = await harness.api.post('/user', newRegistration(), {
+      headers: { [harness.api.headerName]: newValue },
     });
 
     expect(response.status).toBe(201);
     expect(refreshes).toBe(1);
     expect(
-      (await api.post('/user', newRegistration(), { headers: { [api.headerName]: oldValue } }))
-        .status,
+      (
+        await harness.api.post('/user', newRegistration(), {
+          headers: { [harness.api.headerName]: oldValue },
+        })
+      ).status,
     ).toBe(201);
   });
 });
