@@ -11,7 +11,7 @@ import { createLocalSqsClient } from '../../../scripts/local/local-sqs';
 import { readPipelineSettings } from '../../../scripts/local/pipeline-settings';
 import { queueDepth, sendBodies, waitFor } from '../../helpers/local-sqs';
 import { newHeaderSecret, newRegistration } from '../../helpers/registrations';
-import { startStubApi } from './stub-api';
+import { startStubApi } from '../../helpers/stub-api';
 
 describe('local pipeline', () => {
   it('when a header secret is generated, then it is 48 characters fit to be a header value and prints masked', () => {

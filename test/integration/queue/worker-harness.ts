@@ -5,7 +5,7 @@ import { createRegistrationClient } from '#contract/registration-client';
 import { createWorker, type Worker, type WorkerConfig } from '../../../consumer/create-worker';
 import type { LocalSqs, QueuePair } from '../../helpers/local-sqs';
 import { newHeaderSecret } from '../../helpers/registrations';
-import type { StubApi } from './stub-api';
+import type { StubApi } from '../../helpers/stub-api';
 
 export const HEADER_NAME = 'x-custom-auth';
 

@@ -8,7 +8,7 @@ import {
   type LocalSqs,
 } from '../../helpers/local-sqs';
 import { newHeaderSecret, newRegistration } from '../../helpers/registrations';
-import { created, startStubApi, type StubApi } from './stub-api';
+import { created, startStubApi, type StubApi } from '../../helpers/stub-api';
 import { startTestWorker, uniqueQueueName } from './worker-harness';
 
 describe('consumer shutdown', () => {

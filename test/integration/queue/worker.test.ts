@@ -8,7 +8,7 @@ import {
   type LocalSqs,
 } from '../../helpers/local-sqs';
 import { newRegistration } from '../../helpers/registrations';
-import { created, startStubApi, type StubApi } from './stub-api';
+import { created, startStubApi, type StubApi } from '../../helpers/stub-api';
 import { HEADER_NAME, startTestWorker, uniqueQueueName, type TestWorker } from './worker-harness';
 
 describe('consumer worker against a local SQS server', () => {

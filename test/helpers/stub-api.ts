@@ -2,6 +2,9 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface StubRequest {
+  method: string | undefined;
+  url: string | undefined;
+  /** The JSON body (an empty object when there was none or it was not JSON). */
   body: Record<string, unknown>;
   headers: IncomingHttpHeaders;
   receivedAt: number;
@@ -34,6 +37,27 @@ export const created = (request: StubRequest): StubAnswer => ({
   },
 });
 
+const parseBody = (text: string): Record<string, unknown> => {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+};
+
+/** An answer that never comes: the request stays in flight until the stub closes. */
+export const hang = (): Promise<StubAnswer> => new Promise<StubAnswer>(() => undefined);
+
+/** A local URL on which nothing listens: connections are refused at once. */
+export async function refusedUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
 /** A stand-in for the API on 127.0.0.1:0 whose answers the test controls. */
 export async function startStubApi(initial: StubBehaviour = created): Promise<StubApi> {
   let behaviour = initial;
@@ -47,7 +71,9 @@ export async function startStubApi(initial: StubBehaviour = created): Promise<St
       inFlight += 1;
       peakInFlight = Math.max(peakInFlight, inFlight);
       const request: StubRequest = {
-        body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
+        method: req.method,
+        url: req.url,
+        body: parseBody(Buffer.concat(chunks).toString('utf8')),
         headers: req.headers,
         receivedAt: Date.now(),
       };
