@@ -1,0 +1,388 @@
+/**
+ * End-to-end: the whole pipeline on this machine through an API outage. The local SQS server
+ * (queue + DLQ with redrive) runs in this process; the API and the consumer run as their own
+ * processes (`api/main.ts`, `consumer/main.ts`, as `npm run api` / `npm run consumer` do); the
+ * real producer handler runs in this process with its environment pointed at them.
+ *
+ * The database is a scratch database on the PostgreSQL server when DATABASE_URL is set (so counts
+ * are exact), else the embedded PGlite in a temporary data directory, which outlives the API
+ * process so the restarted API finds the rows stored before the outage.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Context, PostConfirmationTriggerEvent } from 'aws-lambda';
+import type { Knex } from 'knex';
+import { openDatabase } from '../../api/database';
+import type { RegistrationOutcome } from '../../producer/registration-outcome';
+import { exitOf, spawnEntry, stopChild } from '../../scripts/local/child-process';
+import { localCredentials } from '../../scripts/local/local-sqs';
+import { fakeLambdaContext, postConfirmationEvent } from '../helpers/cognito-events';
+import { queueDepth, startLocalSqs, type LocalSqs, type QueuePair } from '../helpers/local-sqs';
+import { newHeaderSecret } from '../helpers/registrations';
+import {
+  createScratchServerDatabase,
+  databaseKind,
+  postgresTarget,
+  serverDatabaseUrl,
+} from '../helpers/test-database';
+import { waitFor } from '../helpers/wait-for';
+
+const SIGN_UPS_PER_PHASE = 300;
+const SIGN_UP_CONCURRENCY = 10;
+/** The issue's bound on the handler while the API is down: the breaker keeps it far below 5 s. */
+const QUEUE_PATH_P99_LIMIT_MS = 1000;
+/** Long enough that the breaker stays open for the whole outage phase, even on a busy machine. */
+const PRODUCER_BREAKER_OPEN_MS = 120_000;
+/**
+ * Receives before the queue dead-letters a message. The test squeezes the consumer's backoff into
+ * 1-2 s (production: 5 s doubling to 15 min, 16 receives, hours of outage), so it needs more
+ * receives to outlast an outage that includes restarting the API on a loaded two-core machine.
+ * Redrive after maxReceiveCount has its own integration test.
+ */
+const E2E_MAX_RECEIVE_COUNT = 100;
+/** Starting the API on PGlite initialises a data directory; on a busy machine that takes a while. */
+const API_READY_TIMEOUT_MS = 90_000;
+const DRAIN_TIMEOUT_MS = 60_000;
+const OUTPUT_TAIL_CHARS = 16 * 1024;
+
+const repoRoot = path.resolve(__dirname, '../..');
+
+type Handler = (
+  event: PostConfirmationTriggerEvent,
+  context: Context,
+) => Promise<PostConfirmationTriggerEvent>;
+
+interface ServiceProcess {
+  child: ChildProcess;
+  /** The last few KiB the process printed, for failure messages. */
+  outputTail(): string;
+}
+
+interface SignUpRun {
+  /** The `sub` of each sign-up, in the order they were generated. */
+  subs: string[];
+  outcomes: RegistrationOutcome[];
+  /** Wall-clock duration of each handler call, ms. */
+  durationsMs: number[];
+  /** Handler calls that threw (both paths failed). */
+  thrown: number;
+  elapsedMs: number;
+}
+
+/** A port on 127.0.0.1 that was free a moment ago: the restarted API must get the same one. */
+const freeLocalPort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
+/** Spawns one service entry point, keeping the tail of its output (reading it so it never blocks). */
+function startService(entry: string, env: NodeJS.ProcessEnv): ServiceProcess {
+  const child = spawnEntry(entry, { env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { child, outputTail: () => output };
+}
+
+const stillRunning = (service: ServiceProcess): boolean =>
+  service.child.exitCode === null && service.child.signalCode === null;
+
+/** Waits for GET /readyz to answer 200, failing at once (with its output) if the process exits. */
+async function waitUntilReady(api: ServiceProcess, apiUrl: string): Promise<void> {
+  await waitFor(
+    async () => {
+      if (!stillRunning(api)) {
+        throw new Error(`the API exited before it was ready:\n${api.outputTail()}`);
+      }
+      const response = await fetch(`${apiUrl}/readyz`, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
+      return response.status === 200;
+    },
+    { timeoutMs: API_READY_TIMEOUT_MS, intervalMs: 100, what: `${apiUrl}/readyz` },
+  ).catch((error: unknown) => {
+    throw new Error(`${String(error)}\n--- API output ---\n${api.outputTail()}`, { cause: error });
+  });
+}
+
+/** Nearest-rank percentile, so the reported value is one that was observed. */
+function percentile(samples: readonly number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}
+
+const countBy = <T extends string>(values: readonly T[]): Partial<Record<T, number>> => {
+  const counts: Partial<Record<T, number>> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+};
+
+/** Variables this test sets in its own process for the producer; restored afterwards. */
+const PRODUCER_ENV_NAMES = [
+  'API_URL',
+  'QUEUE_URL',
+  'AUTH_HEADER_NAME',
+  'AUTH_HEADER_SECRET',
+  'AUTH_SECRET_ARN',
+  'API_TIMEOUT_MS',
+  'BREAKER_OPEN_MS',
+  'AWS_ENDPOINT_URL_SQS',
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'POWERTOOLS_LOG_LEVEL',
+  'POWERTOOLS_METRICS_DISABLED',
+] as const;
+
+describe(`registration pipeline through an API outage (${databaseKind})`, () => {
+  const savedEnv = new Map<string, string | undefined>();
+  const headerSecret = newHeaderSecret();
+  let localSqs: LocalSqs | undefined;
+  let queues: QueuePair;
+  let api: ServiceProcess | undefined;
+  let consumer: ServiceProcess | undefined;
+  let apiEnv: NodeJS.ProcessEnv;
+  let apiUrl: string;
+  let dropScratchDatabase: (() => Promise<void>) | undefined;
+  let pgliteDataDir: string | undefined;
+  let handler: Handler;
+  let stopObserving: (() => void) | undefined;
+  const outcomeByRequest = new Map<string, RegistrationOutcome>();
+  /** Timings for the CI log, written in afterAll so a failing run shows them too. */
+  const report: Record<string, unknown> = { e2e: 'api-outage', database: databaseKind };
+
+  /** Runs `count` sign-ups through the handler, `SIGN_UP_CONCURRENCY` at a time. */
+  async function signUp(count: number, label: string): Promise<SignUpRun> {
+    const events = Array.from({ length: count }, (_, index) =>
+      postConfirmationEvent({ email: `e2e-${label}-${index}-${Date.now()}@example.com` }),
+    );
+    const subs = events.map((event) => event.request.userAttributes['sub'] ?? '');
+    const outcomes: RegistrationOutcome[] = [];
+    const durationsMs: number[] = [];
+    let thrown = 0;
+    let next = 0;
+    const startedAt = performance.now();
+    const worker = async (): Promise<void> => {
+      for (let index = next++; index < events.length; index = next++) {
+        const event = events[index];
+        if (event === undefined) return;
+        const context = fakeLambdaContext();
+        const callStartedAt = performance.now();
+        try {
+          await handler(event, context);
+        } catch {
+          thrown += 1;
+        }
+        durationsMs.push(performance.now() - callStartedAt);
+        const outcome = outcomeByRequest.get(context.awsRequestId);
+        outcomeByRequest.delete(context.awsRequestId);
+        if (outcome) outcomes.push(outcome);
+      }
+    };
+    await Promise.all(Array.from({ length: SIGN_UP_CONCURRENCY }, worker));
+    return { subs, outcomes, durationsMs, thrown, elapsedMs: performance.now() - startedAt };
+  }
+
+  beforeAll(async () => {
+    localSqs = await startLocalSqs();
+    queues = await localSqs.createQueuePair(`e2e-registrations-${Date.now()}`, {
+      maxReceiveCount: E2E_MAX_RECEIVE_COUNT,
+    });
+
+    let databaseEnv: NodeJS.ProcessEnv;
+    if (serverDatabaseUrl) {
+      const scratch = await createScratchServerDatabase(serverDatabaseUrl);
+      dropScratchDatabase = scratch.drop;
+      databaseEnv = { DATABASE_URL: scratch.url, MIGRATE_ON_START: 'true' };
+    } else {
+      pgliteDataDir = await mkdtemp(path.join(tmpdir(), 'e2e-pglite-'));
+      databaseEnv = { PGLITE_DATA_DIR: pgliteDataDir, MIGRATE_ON_START: 'true' };
+    }
+
+    const port = await freeLocalPort();
+    apiUrl = `http://127.0.0.1:${port}`;
+    // Only what each service needs: nothing of this process's own configuration leaks in.
+    const baseEnv: NodeJS.ProcessEnv = {
+      PATH: process.env['PATH'],
+      HOME: process.env['HOME'],
+      LOG_LEVEL: 'warn',
+      AUTH_HEADER_NAME: 'x-custom-auth',
+    };
+    apiEnv = {
+      ...baseEnv,
+      ...databaseEnv,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      AUTH_HEADER_SECRETS: headerSecret,
+    };
+    api = startService('api/main.ts', apiEnv);
+    consumer = startService('consumer/main.ts', {
+      ...baseEnv,
+      QUEUE_URL: queues.queueUrl,
+      DLQ_URL: queues.dlqUrl,
+      API_URL: apiUrl,
+      AUTH_HEADER_SECRET: headerSecret,
+      AWS_ENDPOINT_URL_SQS: localSqs.endpoint,
+      AWS_REGION: localSqs.region,
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      // Short long-polls and a backoff in seconds, so the drain after the restart is quick.
+      RECEIVE_WAIT_SECONDS: '1',
+      BACKOFF_BASE_SECONDS: '1',
+      BACKOFF_MAX_SECONDS: '2',
+      STOP_TIMEOUT_MS: '10000',
+    });
+
+    for (const name of PRODUCER_ENV_NAMES) savedEnv.set(name, process.env[name]);
+    delete process.env['AUTH_SECRET_ARN'];
+    Object.assign(process.env, {
+      API_URL: apiUrl,
+      QUEUE_URL: queues.queueUrl,
+      AUTH_HEADER_NAME: 'x-custom-auth',
+      AUTH_HEADER_SECRET: headerSecret,
+      API_TIMEOUT_MS: '1500',
+      BREAKER_OPEN_MS: String(PRODUCER_BREAKER_OPEN_MS),
+      AWS_ENDPOINT_URL_SQS: localSqs.endpoint,
+      AWS_REGION: localSqs.region,
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      // 600 invocations' info/warn lines would drown the test output; errors still show.
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+    // Imported only now: the handler's logger and SQS client read the environment when loaded.
+    const producer = await import('../../producer/handler');
+    handler = producer.handler;
+    stopObserving = producer.onRegistrationOutcome((outcome, context) => {
+      outcomeByRequest.set(context.awsRequestId, outcome);
+    });
+
+    await waitUntilReady(api, apiUrl);
+  }, API_READY_TIMEOUT_MS + 30_000);
+
+  afterAll(async () => {
+    process.stderr.write(`${JSON.stringify(report)}\n`);
+    stopObserving?.();
+    // Consumer first, so it does not spend its stop retrying against a stopped API.
+    if (consumer) await stopChild(consumer.child, { timeoutMs: 15_000 });
+    if (api) await stopChild(api.child, { timeoutMs: 15_000 });
+    await localSqs?.stop();
+    for (const [name, value] of savedEnv) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    await dropScratchDatabase?.();
+    if (pgliteDataDir) await rm(pgliteDataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('when the API is killed mid-stream, then sign-ups are queued fast and, after a restart, all 600 users are stored exactly once', async () => {
+    if (!api || !consumer || !localSqs) throw new Error('set-up did not finish');
+    const sqs = localSqs.sqs;
+
+    // Phase 1: the API is up, every sign-up is stored directly.
+    const beforeOutage = await signUp(SIGN_UPS_PER_PHASE, 'up');
+
+    report['apiPhaseMs'] = Math.round(beforeOutage.elapsedMs);
+    report['apiPhaseP99Ms'] = Math.round(percentile(beforeOutage.durationsMs, 99));
+
+    expect(beforeOutage.thrown).toBe(0);
+    expect(countBy(beforeOutage.outcomes.map((outcome) => outcome.path))).toEqual({
+      api: SIGN_UPS_PER_PHASE,
+    });
+
+    // Phase 2: the API process dies without any chance to clean up.
+    const killedApi = api;
+    killedApi.child.kill('SIGKILL');
+    expect(await exitOf(killedApi.child)).toBe('SIGKILL');
+    const outageStartedAt = performance.now();
+
+    const duringOutage = await signUp(SIGN_UPS_PER_PHASE, 'down');
+    const outagePaths = countBy(duringOutage.outcomes.map((outcome) => outcome.path));
+    const outageReasons = countBy(
+      duringOutage.outcomes.map((outcome) => (outcome.path === 'queue' ? outcome.reason : 'none')),
+    );
+    const outageP99Ms = percentile(duringOutage.durationsMs, 99);
+    Object.assign(report, {
+      outagePhaseMs: Math.round(duringOutage.elapsedMs),
+      outageP50Ms: Math.round(percentile(duringOutage.durationsMs, 50)),
+      outageP99Ms: Math.round(outageP99Ms),
+      outageMaxMs: Math.round(Math.max(...duringOutage.durationsMs)),
+      outageReasons,
+    });
+
+    expect(duringOutage.thrown).toBe(0);
+    expect(outagePaths).toEqual({ queue: SIGN_UPS_PER_PHASE });
+    expect(outageP99Ms).toBeLessThan(QUEUE_PATH_P99_LIMIT_MS);
+    // Only the calls already under way when the first failure was seen may try the API.
+    expect(outageReasons['breaker_open'] ?? 0).toBeGreaterThanOrEqual(
+      SIGN_UPS_PER_PHASE - SIGN_UP_CONCURRENCY,
+    );
+    expect(stillRunning(consumer)).toBe(true);
+
+    // Phase 3: the API comes back on the same port and database; the consumer drains the queue.
+    const restartStartedAt = performance.now();
+    api = startService('api/main.ts', apiEnv);
+    await waitUntilReady(api, apiUrl);
+    const apiBackAt = performance.now();
+    const runningConsumer = consumer;
+    await waitFor(
+      async () => {
+        if (!stillRunning(runningConsumer)) {
+          throw new Error(`the consumer exited:\n${runningConsumer.outputTail()}`);
+        }
+        return (await queueDepth(sqs, queues.queueUrl)).total === 0;
+      },
+      { timeoutMs: DRAIN_TIMEOUT_MS, intervalMs: 100, what: 'the consumer to drain the queue' },
+    );
+    const drainedAt = performance.now();
+    Object.assign(report, {
+      apiRestartMs: Math.round(apiBackAt - restartStartedAt),
+      drainAfterRestartMs: Math.round(drainedAt - apiBackAt),
+      outageToDrainedMs: Math.round(drainedAt - outageStartedAt),
+    });
+
+    // Phase 4: exactly the 600 users, once each, with the path each took; nothing left queued.
+    let db: Knex;
+    if (serverDatabaseUrl) {
+      db = openDatabase(postgresTarget(apiEnv['DATABASE_URL'] ?? ''));
+    } else {
+      // PGlite serves one process at a time: stop the API (gracefully) and read its data directory.
+      await stopChild(api.child, { timeoutMs: 15_000 });
+      db = openDatabase({ kind: 'embedded', dataDir: pgliteDataDir });
+    }
+    let rows: Array<{ sub: string; email: string; source: string }>;
+    let totalRows: number;
+    try {
+      const allSubs = [...beforeOutage.subs, ...duringOutage.subs];
+      rows = await db('users').select('sub', 'email', 'source').whereIn('sub', allSubs);
+      const [{ count }] = (await db('users').count({ count: '*' })) as [{ count: string | number }];
+      totalRows = Number(count);
+    } finally {
+      await db.destroy();
+    }
+    const sourceBySub = new Map(rows.map((row) => [row.sub, row.source]));
+    const dlqDepth = await queueDepth(sqs, queues.dlqUrl);
+    const queueDepthAfter = await queueDepth(sqs, queues.queueUrl);
+
+    expect(rows).toHaveLength(2 * SIGN_UPS_PER_PHASE);
+    expect(totalRows).toBe(2 * SIGN_UPS_PER_PHASE);
+    expect(new Set(rows.map((row) => row.sub)).size).toBe(2 * SIGN_UPS_PER_PHASE);
+    expect(new Set(rows.map((row) => row.email.toLowerCase())).size).toBe(2 * SIGN_UPS_PER_PHASE);
+    expect(beforeOutage.subs.every((sub) => sourceBySub.get(sub) === 'trigger')).toBe(true);
+    expect(duringOutage.subs.every((sub) => sourceBySub.get(sub) === 'queue')).toBe(true);
+    expect(queueDepthAfter.total).toBe(0);
+    expect(dlqDepth.total).toBe(0);
+  }, 240_000);
+});
