@@ -26,6 +26,8 @@ export interface AppDependencies {
 export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Responses to POSTs and probes are never revalidated; hashing every body would be wasted work.
+  app.set('etag', false);
   app.set('case sensitive routing', false);
   app.set('strict routing', false);
   app.use(requestLogging(deps.logger));

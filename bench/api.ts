@@ -2,7 +2,7 @@
  * `npm run bench:api [-- --requests 20000 --connections 32 --pool-max 10 --log-level warn]`
  * (`--cpu-prof-dir DIR` also writes a CPU profile of the API process, to see where its time goes)
  *
- * Registers distinct new users through the real API (`api/main.ts` as its own process, on a
+ * Registers distinct new users through the real API (`api/main.ts` bundled as for the container, as its own process, on a
  * scratch database of the PostgreSQL server) with autocannon, then runs the same upsert statement
  * through pgbench on another scratch database at the same concurrency, as the reference: pgbench
  * is the database alone, so API/pgbench is the share of the database's capacity that the HTTP
@@ -17,6 +17,7 @@ import { openDatabase } from '../api/database';
 import { migratorConfig } from '../migrations/index';
 import { newHeaderSecret, newRegistration } from '../test/helpers/registrations';
 import { createScratchServerDatabase, postgresTarget } from '../test/helpers/test-database';
+import { buildServiceBundles } from '../scripts/build';
 import { answersOk, freeLocalPort, startChildService } from './lib/child-service';
 import { createCleanupStack } from './lib/cleanup';
 import { runHttpLoad, type HttpLoadResult, type LoadRequest } from './lib/http-load';
@@ -43,6 +44,8 @@ interface BenchParameters {
   apiPoolMax: number;
   apiLogLevel: string;
   pgbenchThreads: number;
+  /** API + pgbench pairs; the median-ratio pair is reported (the machine's speed drifts). */
+  rounds: number;
   /** When set, the API child writes a V8 CPU profile of its whole life here. */
   apiCpuProfileDir: string | undefined;
 }
@@ -57,6 +60,7 @@ function readParameters(argv: string[]): BenchParameters {
       'pool-max': { type: 'string', default: '10' },
       'log-level': { type: 'string', default: 'warn' },
       'pgbench-threads': { type: 'string', default: '2' },
+      rounds: { type: 'string', default: '3' },
       'cpu-prof-dir': { type: 'string' },
     },
   });
@@ -78,6 +82,7 @@ function readParameters(argv: string[]): BenchParameters {
       connections,
       positive('pgbench-threads', values['pgbench-threads'], 64),
     ),
+    rounds: positive('rounds', values.rounds, 20),
     apiCpuProfileDir:
       values['cpu-prof-dir'] === undefined ? undefined : path.resolve(values['cpu-prof-dir']),
   };
@@ -172,15 +177,16 @@ async function benchApi(
   const port = await freeLocalPort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const headerValue = newHeaderSecret();
+  const [apiBundle] = await buildServiceBundles({ rootDir: repoRoot });
+  if (apiBundle === undefined) throw new Error('the API bundle was not built');
   const api = await startChildService({
     command: process.execPath,
     args: [
       ...(parameters.apiCpuProfileDir === undefined
         ? []
         : ['--cpu-prof', `--cpu-prof-dir=${parameters.apiCpuProfileDir}`]),
-      '--import',
-      'tsx',
-      'api/main.ts',
+      // The artifact the container runs (`npm run build`), not the TypeScript source via tsx.
+      apiBundle,
     ],
     cwd: repoRoot,
     env: {
@@ -295,10 +301,8 @@ async function main(): Promise<void> {
   const parameters = readParameters(process.argv.slice(2));
   const machine = machineInfo();
   const serverUrl = loopbackServerUrl(process.env.DATABASE_URL || DEFAULT_SERVER_URL);
-  const cleanup = createCleanupStack();
   const selfSampler = sampleProcess('self');
-  let apiRun: ApiRun;
-  let pgbenchRun: PgbenchRun;
+  const pairs: Array<{ apiRun: ApiRun; pgbenchRun: PgbenchRun; ratio: number }> = [];
   let postgresVersion: string;
   try {
     postgresVersion = await serverVersion(serverUrl);
@@ -307,12 +311,41 @@ async function main(): Promise<void> {
         `API pool ${parameters.apiPoolMax}, LOG_LEVEL ${parameters.apiLogLevel}; ` +
         `PostgreSQL ${postgresVersion}; ${machine.cpus} CPUs, load ${machine.loadAverageAtStart.join(' ')}`,
     );
-    apiRun = await benchApi(serverUrl, parameters, cleanup);
-    pgbenchRun = await benchPgbench(serverUrl, parameters, cleanup);
-  } finally {
-    await cleanup.run();
+    for (let round = 1; round <= parameters.rounds; round += 1) {
+      // Each round drops its scratch databases and stops its API before the next starts.
+      const roundCleanup = createCleanupStack();
+      try {
+        // Alternate which side goes first, so a machine that speeds up or slows down during the
+        // run does not favour one side.
+        let apiRun: ApiRun;
+        let pgbenchRun: PgbenchRun;
+        if (round % 2 === 1) {
+          apiRun = await benchApi(serverUrl, parameters, roundCleanup);
+          pgbenchRun = await benchPgbench(serverUrl, parameters, roundCleanup);
+        } else {
+          pgbenchRun = await benchPgbench(serverUrl, parameters, roundCleanup);
+          apiRun = await benchApi(serverUrl, parameters, roundCleanup);
+        }
+        const ratio = apiRun.load.responsesPerSecond / pgbenchRun.result.tps;
+        pairs.push({ apiRun, pgbenchRun, ratio });
+        console.log(
+          `round ${round}/${parameters.rounds}: API ${apiRun.load.responsesPerSecond.toFixed(1)} req/s, ` +
+            `pgbench ${pgbenchRun.result.tps.toFixed(1)} tx/s, ratio ${ratio.toFixed(2)}`,
+        );
+      } finally {
+        await roundCleanup.run();
+      }
+    }
+  } catch (error) {
+    selfSampler.stop();
+    throw error;
   }
   const self = selfSampler.stop();
+  const byRatio = [...pairs].sort((a, b) => a.ratio - b.ratio);
+  const median = byRatio[Math.floor((byRatio.length - 1) / 2)];
+  if (median === undefined) throw new Error('no round was measured');
+  const { apiRun, pgbenchRun } = median;
+  console.log(`figures below: the median round of ${pairs.length} by ratio`);
 
   const { load } = apiRun;
   const reference = pgbenchRun.result;
@@ -401,6 +434,11 @@ async function main(): Promise<void> {
       processExit: apiRun.apiExit,
       machineCpuBusyShare: round(apiRun.machineBusyShare, 3),
     },
+    rounds: pairs.map((pair) => ({
+      apiRequestsPerSecond: round(pair.apiRun.load.responsesPerSecond, 1),
+      pgbenchTransactionsPerSecond: round(pair.pgbenchRun.result.tps, 1),
+      ratio: round(pair.ratio, 3),
+    })),
     reference: {
       tool: 'pgbench',
       transactions: reference.processed,
