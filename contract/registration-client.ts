@@ -1,4 +1,5 @@
 import type { HeaderSecretSource } from './header-secret-source';
+import { postJson, RequestTimeoutError } from './json-post';
 import type { Registration } from './registration';
 import type { StoredUser } from './user';
 
@@ -40,8 +41,6 @@ export interface RegistrationClientOptions {
   apiUrl: string;
   headerName: string;
   headerSecrets: HeaderSecretSource;
-  /** Injected for tests; defaults to the global fetch (keep-alive connections). */
-  fetchImpl?: typeof fetch;
 }
 
 export interface DeliverOptions {
@@ -79,27 +78,22 @@ const errorMessageOf = (body: unknown): string | undefined => {
  * problems; only a failure to read the header secret propagates.
  */
 export function createRegistrationClient(options: RegistrationClientOptions): RegistrationClient {
-  const fetchImpl = options.fetchImpl ?? fetch;
-  const endpoint = new URL('/user', options.apiUrl).toString();
+  const endpoint = new URL('/user', options.apiUrl);
 
   return {
     async deliver(registration, { timeoutMs, requestId, signal }) {
       const headerValue = await options.headerSecrets.currentValue();
-      const timeoutSignal = AbortSignal.timeout(Math.max(1, Math.floor(timeoutMs)));
-      const combined = signal ? AbortSignal.any([timeoutSignal, signal]) : timeoutSignal;
       const headers: Record<string, string> = {
         'content-type': 'application/json',
         [options.headerName]: headerValue,
       };
       if (requestId !== undefined) headers['x-request-id'] = requestId;
       try {
-        const response = await fetchImpl(endpoint, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify(registration),
-          signal: combined,
+        const response = await postJson(endpoint, headers, JSON.stringify(registration), {
+          timeoutMs,
+          ...(signal ? { signal } : {}),
         });
-        const text = await response.text();
+        const text = response.text;
         let body: unknown;
         try {
           body = text === '' ? undefined : JSON.parse(text);
@@ -124,8 +118,7 @@ export function createRegistrationClient(options: RegistrationClientOptions): Re
           await options.headerSecrets.refresh().catch(() => false);
         return { outcome: 'retryable', reason: verdict.reason, status, detail };
       } catch (error) {
-        const timedOut =
-          timeoutSignal.aborted || (error instanceof Error && error.name === 'TimeoutError');
+        const timedOut = error instanceof RequestTimeoutError;
         return timedOut
           ? { outcome: 'retryable', reason: 'timeout', detail: `no answer within ${timeoutMs} ms` }
           : { outcome: 'retryable', reason: 'network', detail: describeError(error) };
