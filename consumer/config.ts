@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, envFields, parseEnv } from '#contract/config';
+import type { SenderHeaderSecretSetting } from '#contract/header-secret-source';
 import {
   DEFAULT_BACKOFF_BASE_SECONDS,
   DEFAULT_BACKOFF_MAX_SECONDS,
@@ -7,8 +8,7 @@ import {
 } from './backoff';
 
 /** Where the header value to send comes from. */
-export type HeaderSecretSetting =
-  { kind: 'static'; value: string } | { kind: 'secrets-manager'; secretArn: string };
+export type HeaderSecretSetting = SenderHeaderSecretSetting;
 
 export interface ConsumerConfig {
   registrationQueueUrl: string;

@@ -74,3 +74,20 @@ export function secretsManagerHeaderSecretSource(
     },
   };
 }
+
+/** Where a sender (producer, consumer) takes the header value from. */
+export type SenderHeaderSecretSetting =
+  { kind: 'static'; value: string } | { kind: 'secrets-manager'; secretArn: string };
+
+/** The source a sender's configuration names; `client` lets a Lambda tune its SDK retries. */
+export function senderHeaderSecretSource(
+  setting: SenderHeaderSecretSetting,
+  client?: SecretsManagerClient,
+): HeaderSecretSource {
+  return setting.kind === 'static'
+    ? staticHeaderSecretSource([setting.value])
+    : secretsManagerHeaderSecretSource({
+        secretArn: setting.secretArn,
+        ...(client ? { client } : {}),
+      });
+}

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ConfigError, envFields, parseEnv } from '#contract/config';
+import type { SenderHeaderSecretSetting } from '#contract/header-secret-source';
 
 const envSchema = z.object({
   API_URL: envFields.httpUrl,
@@ -12,8 +13,7 @@ const envSchema = z.object({
 });
 
 /** Where the header value to send comes from: a local value, or the Secrets Manager secret. */
-export type ProducerHeaderSecretConfig =
-  { kind: 'static'; value: string } | { kind: 'secrets-manager'; secretArn: string };
+export type ProducerHeaderSecretConfig = SenderHeaderSecretSetting;
 
 export interface ProducerConfig {
   /** Base URL of the API; registrations go to `${apiUrl}/user`. */

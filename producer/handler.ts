@@ -3,15 +3,11 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, PostConfirmationTriggerEvent } from 'aws-lambda';
-import {
-  secretsManagerHeaderSecretSource,
-  staticHeaderSecretSource,
-  type HeaderSecretSource,
-} from '#contract/header-secret-source';
+import { senderHeaderSecretSource } from '#contract/header-secret-source';
 import { createRegistrationClient } from '#contract/registration-client';
 import { createCircuitBreaker } from './circuit-breaker';
 import { systemClock } from './clock';
-import { loadConfig, type ProducerConfig } from './config';
+import { loadConfig } from './config';
 import { createFallbackQueue } from './fallback-queue';
 import { createRegistrar, type Registrar } from './register-user';
 import type { RegistrationOutcome } from './registration-outcome';
@@ -31,14 +27,6 @@ const outcomeListeners = new Set<OutcomeListener>();
 
 let registrar: Registrar | undefined;
 
-const headerSecretSourceFor = (config: ProducerConfig): HeaderSecretSource =>
-  config.headerSecret.kind === 'static'
-    ? staticHeaderSecretSource([config.headerSecret.value])
-    : secretsManagerHeaderSecretSource({
-        secretArn: config.headerSecret.secretArn,
-        client: new SecretsManagerClient({ maxAttempts: 2 }),
-      });
-
 /** Built on first use, so a password-reset event never depends on the registration config. */
 function getRegistrar(): Registrar {
   if (registrar === undefined) {
@@ -47,7 +35,10 @@ function getRegistrar(): Registrar {
       client: createRegistrationClient({
         apiUrl: config.apiUrl,
         headerName: config.authHeaderName,
-        headerSecrets: headerSecretSourceFor(config),
+        headerSecrets: senderHeaderSecretSource(
+          config.headerSecret,
+          new SecretsManagerClient({ maxAttempts: 2 }),
+        ),
       }),
       queue: createFallbackQueue({ sqs, registrationQueueUrl: config.registrationQueueUrl }),
       breaker: createCircuitBreaker({ openMs: config.breakerOpenMs, clock: systemClock }),
