@@ -5,6 +5,7 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { waitFor as waitUntil } from './wait-for';
 
 export { startLocalSqs, type LocalSqs, type QueuePair } from '../../scripts/local/local-sqs';
 
@@ -73,10 +74,5 @@ export async function waitFor(
   description: string,
   { timeoutMs = 10_000, intervalMs = 25 } = {},
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  await waitUntil(condition, { timeoutMs, intervalMs, what: description });
 }
