@@ -30,6 +30,7 @@ import {
   serverDatabaseUrl,
 } from '../helpers/test-database';
 import { waitFor } from '../helpers/wait-for';
+import { percentile as nearestRankPercentile } from '../../bench/lib/stats';
 
 const SIGN_UPS_PER_PHASE = 300;
 const SIGN_UP_CONCURRENCY = 10;
@@ -116,12 +117,12 @@ async function waitUntilReady(api: ServiceProcess, apiUrl: string): Promise<void
   });
 }
 
-/** Nearest-rank percentile, so the reported value is one that was observed. */
-function percentile(samples: readonly number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index] ?? Number.NaN;
-}
+/** Nearest-rank percentile (an observed value), as the benchmarks report it. */
+const percentile = (samples: readonly number[], p: number): number =>
+  nearestRankPercentile(
+    [...samples].sort((a, b) => a - b),
+    p,
+  );
 
 const countBy = <T extends string>(values: readonly T[]): Partial<Record<T, number>> => {
   const counts: Partial<Record<T, number>> = {};
