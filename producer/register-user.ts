@@ -159,13 +159,30 @@ export function createRegistrar(deps: RegistrarDependencies): Registrar {
           return { path: 'api', sub, status: attempt.status, created: attempt.created };
         }
         if (attempt.kind === 'permanent') {
-          // The API answered, so it is healthy; the registration itself is at fault.
+          // The API answered, so it is healthy; the registration itself is at fault. It is still
+          // parked on the queue: the consumer checks it once more (the conflict may be gone) and
+          // otherwise dead-letters it with the reason, where the DLQ alarm and redrive find it.
+          // Only logging it would leave a confirmed user missing from the database unnoticed.
           breaker.recordSuccess();
-          logger.error('API rejected the registration permanently; not queued', {
+          let parkedMessageId: string | undefined;
+          try {
+            ({ messageId: parkedMessageId } = await queue.enqueue(
+              registration,
+              { reason: attempt.reason, attemptedAt, status: attempt.status },
+              { timeoutMs: queueSendBudgetMs(remaining()) },
+            ));
+          } catch (error) {
+            logger.error('Could not park the rejected registration on the queue', {
+              sub,
+              queueError: describeError(error),
+            });
+          }
+          logger.error('API rejected the registration permanently', {
             sub,
             reason: attempt.reason,
             status: attempt.status,
             detail: attempt.detail,
+            parkedMessageId,
           });
           return {
             path: 'rejected',
@@ -173,6 +190,7 @@ export function createRegistrar(deps: RegistrarDependencies): Registrar {
             reason: attempt.reason,
             status: attempt.status,
             detail: attempt.detail,
+            ...(parkedMessageId === undefined ? {} : { parkedMessageId }),
           };
         }
         breaker.recordFailure();

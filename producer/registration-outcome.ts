@@ -15,8 +15,9 @@ export type FallbackReason =
  * handler and tallied by `npm run signup`.
  * - `api`: stored by the API directly.
  * - `queue`: handed to the fallback queue; the consumer will deliver it.
- * - `rejected`: can never be stored as built (invalid event or a 400/409 from the API); not
- *   queued, logged as an error.
+ * - `rejected`: can never be stored as built, logged as an error. An invalid event is dropped;
+ *   a 400/409 from the API is parked on the queue (`parkedMessageId`) for the consumer to
+ *   dead-letter with the reason.
  * - `skipped`: not a sign-up confirmation (e.g. a password reset); nothing to do.
  * - `failed`: neither the API nor the queue took it; the handler throws.
  */
@@ -29,6 +30,7 @@ export type RegistrationOutcome =
       reason: 'invalid_registration' | PermanentReason;
       status?: number;
       detail: string;
+      parkedMessageId?: string;
     }
   | { path: 'skipped'; sub: string | undefined; reason: 'not_sign_up'; triggerSource: string }
   | {

@@ -194,7 +194,7 @@ describe('registrar', () => {
       [400, 'invalid_request'],
       [409, 'email_conflict'],
     ])(
-      'when the API answers %i, then nothing is queued and an error is logged with the sub',
+      'when the API answers %i, then it is rejected, logged with the sub, and parked on the queue with the reason',
       async (status, reason) => {
         // Arrange
         stub.respondWith({ status, body: { error: { code: reason, message: 'no' } } });
@@ -207,7 +207,12 @@ describe('registrar', () => {
 
         // Assert
         expect(outcome).toEqual(expect.objectContaining({ path: 'rejected', sub, reason, status }));
-        expect(fixture.sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
+        expect(fixture.sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+        expect(fixture.sqsMock).toHaveReceivedCommandWith(SendMessageCommand, {
+          MessageAttributes: expect.objectContaining({
+            reason: { DataType: 'String', StringValue: reason },
+          }),
+        });
         expect(fixture.logger.entries).toContainEqual(
           expect.objectContaining({
             level: 'error',
