@@ -29,6 +29,7 @@ import {
   postgresTarget,
   serverDatabaseUrl,
 } from '../helpers/test-database';
+import { isolateEnv, PRODUCER_ENV_NAMES } from '../helpers/process-env';
 import { waitFor } from '../helpers/wait-for';
 import { percentile as nearestRankPercentile } from '../../bench/lib/stats';
 
@@ -130,25 +131,8 @@ const countBy = <T extends string>(values: readonly T[]): Partial<Record<T, numb
   return counts;
 };
 
-/** Variables this test sets in its own process for the producer; restored afterwards. */
-const PRODUCER_ENV_NAMES = [
-  'API_URL',
-  'QUEUE_URL',
-  'AUTH_HEADER_NAME',
-  'AUTH_HEADER_SECRET',
-  'AUTH_SECRET_ARN',
-  'API_TIMEOUT_MS',
-  'BREAKER_OPEN_MS',
-  'AWS_ENDPOINT_URL_SQS',
-  'AWS_REGION',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'POWERTOOLS_LOG_LEVEL',
-  'POWERTOOLS_METRICS_DISABLED',
-] as const;
-
 describe(`registration pipeline through an API outage (${databaseKind})`, () => {
-  const savedEnv = new Map<string, string | undefined>();
+  let restoreEnv: (() => void) | undefined;
   const headerSecret = newHeaderSecret();
   let localSqs: LocalSqs | undefined;
   let queues: QueuePair;
@@ -246,8 +230,7 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
       STOP_TIMEOUT_MS: '10000',
     });
 
-    for (const name of PRODUCER_ENV_NAMES) savedEnv.set(name, process.env[name]);
-    delete process.env['AUTH_SECRET_ARN'];
+    restoreEnv = isolateEnv(PRODUCER_ENV_NAMES);
     Object.assign(process.env, {
       API_URL: apiUrl,
       QUEUE_URL: queues.queueUrl,
@@ -280,10 +263,7 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
     if (consumer) await stopChild(consumer.child, { timeoutMs: 15_000 });
     if (api) await stopChild(api.child, { timeoutMs: 15_000 });
     await localSqs?.stop();
-    for (const [name, value] of savedEnv) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restoreEnv?.();
     await dropScratchDatabase?.();
     if (pgliteDataDir) await rm(pgliteDataDir, { recursive: true, force: true });
   }, 60_000);

@@ -1,6 +1,7 @@
-import { ConfigError } from '#contract/config';
+import type { ConfigError } from '#contract/config';
 import { loadConfig } from '../../../consumer/config';
 import { newHeaderSecret } from '../../helpers/registrations';
+import { configErrorFrom } from '../../helpers/process-env';
 
 const validEnv = (): NodeJS.ProcessEnv => ({
   QUEUE_URL: 'http://127.0.0.1:9324/123456789012/registrations',
@@ -9,15 +10,7 @@ const validEnv = (): NodeJS.ProcessEnv => ({
   AUTH_HEADER_SECRET: newHeaderSecret(),
 });
 
-const errorOf = (env: NodeJS.ProcessEnv): ConfigError => {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-};
+const errorOf = (env: NodeJS.ProcessEnv): ConfigError => configErrorFrom(() => loadConfig(env));
 
 describe('consumer loadConfig', () => {
   it('when only the required variables are set, then the documented defaults apply', () => {

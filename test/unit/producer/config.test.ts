@@ -1,5 +1,6 @@
-import { ConfigError } from '#contract/config';
+import type { ConfigError } from '#contract/config';
 import { loadConfig } from '../../../producer/config';
+import { configErrorFrom } from '../../helpers/process-env';
 
 const SECRET = 'config-test-header-secret-0123456789abcdef';
 const validEnv = (): NodeJS.ProcessEnv => ({
@@ -8,15 +9,7 @@ const validEnv = (): NodeJS.ProcessEnv => ({
   AUTH_HEADER_SECRET: SECRET,
 });
 
-const problemWith = (env: NodeJS.ProcessEnv): ConfigError => {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-};
+const problemWith = (env: NodeJS.ProcessEnv): ConfigError => configErrorFrom(() => loadConfig(env));
 
 describe('producer config', () => {
   test('when only the required variables are set, then the documented defaults apply', () => {

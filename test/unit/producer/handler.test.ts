@@ -6,6 +6,7 @@ import { fakeLambdaContext, postConfirmationEvent } from '../../helpers/cognito-
 import type * as HandlerModuleNamespace from '../../../producer/handler';
 import { startApiStub, type ApiStub } from './support/api-stub';
 import { TEST_HEADER_SECRET, TEST_QUEUE_URL } from './support/registrar-fixture';
+import { isolateEnv, PRODUCER_ENV_NAMES, type ProducerEnvName } from '../../helpers/process-env';
 
 type HandlerModule = typeof HandlerModuleNamespace;
 type SqsModule = typeof SqsModuleNamespace;
@@ -48,25 +49,12 @@ const jsonLines = (text: string): Record<string, unknown>[] =>
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 
-const PRODUCER_ENV_KEYS = [
-  'API_URL',
-  'QUEUE_URL',
-  'AUTH_HEADER_NAME',
-  'AUTH_HEADER_SECRET',
-  'AUTH_SECRET_ARN',
-  'API_TIMEOUT_MS',
-  'BREAKER_OPEN_MS',
-  'AWS_REGION',
-] as const;
-
 describe('handler', () => {
-  const savedEnv: Partial<Record<string, string>> = {};
+  let restoreEnv: () => void;
   let stub: ApiStub;
   let output: ReturnType<typeof captureOutput>;
 
-  const configure = (
-    overrides: Partial<Record<(typeof PRODUCER_ENV_KEYS)[number], string>> = {},
-  ) => {
+  const configure = (overrides: Partial<Record<ProducerEnvName, string>> = {}) => {
     Object.assign(process.env, {
       API_URL: stub.url,
       QUEUE_URL: TEST_QUEUE_URL,
@@ -83,10 +71,7 @@ describe('handler', () => {
   };
 
   beforeEach(async () => {
-    for (const key of PRODUCER_ENV_KEYS) {
-      savedEnv[key] = process.env[key];
-      delete process.env[key];
-    }
+    restoreEnv = isolateEnv(PRODUCER_ENV_NAMES);
     stub = await startApiStub({ status: 201, body: {} });
     output = captureOutput();
   });
@@ -94,10 +79,7 @@ describe('handler', () => {
   afterEach(async () => {
     output.restore();
     await stub.close();
-    for (const key of PRODUCER_ENV_KEYS) {
-      if (savedEnv[key] === undefined) delete process.env[key];
-      else process.env[key] = savedEnv[key];
-    }
+    restoreEnv();
   });
 
   test('when a password is reset, then the event passes through without API or queue calls, even unconfigured', async () => {
