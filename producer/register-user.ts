@@ -80,11 +80,8 @@ export function createRegistrar(deps: RegistrarDependencies): Registrar {
       );
     });
     const delivery = client
-      .deliver(registration, {
-        timeoutMs: budgetMs,
-        requestId,
-        signal: AbortSignal.timeout(budgetMs),
-      })
+      // The client ends the request itself at `timeoutMs`; no second timer is needed for it.
+      .deliver(registration, { timeoutMs: budgetMs, requestId })
       .then((result): ApiAttempt => {
         switch (result.outcome) {
           case 'delivered':
