@@ -29,6 +29,8 @@ export interface ProducerInvocation {
   functionName: string;
   triggerSource: string;
   sub: string | undefined;
+  /** The event as the function received it. */
+  event: PostConfirmationTriggerEvent;
   /** Epoch ms when the invocation started. */
   startedAt: number;
   /** Until the handler settled, or until the deadline when it timed out. */
@@ -98,6 +100,7 @@ export function createProducerInvoker({
       functionName,
       triggerSource: event.triggerSource,
       sub: event.request?.userAttributes?.['sub'],
+      event,
       startedAt: Date.now(),
       durationMs: 0,
       status: 'ok',
