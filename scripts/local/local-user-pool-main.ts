@@ -1,9 +1,11 @@
 /**
  * cognito-local as a process of its own, as `npm start` runs it. It reads its configuration and
  * keeps its pools under `.cognito/` in its working directory, so this process moves into
- * LOCAL_COGNITO_DIR (written beforehand by `local-user-pool.ts`) before starting it. Its log goes
+ * LOCAL_COGNITO_DIR (written beforehand by `local-user-pool.ts`) before starting it, and serves it
+ * on 127.0.0.1:LOCAL_COGNITO_PORT. Its log goes
  * to stderr at LOCAL_COGNITO_LOG_LEVEL (default warn; at info it prints every confirmation code).
  */
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDefaultServer } from 'cognito-local';
 import pino from 'pino';
@@ -14,6 +16,7 @@ import { reportReady, stopWithParent } from './parent-link';
 const settings = parseEnv(
   z.object({
     LOCAL_COGNITO_DIR: z.string().min(1),
+    LOCAL_COGNITO_PORT: envFields.port.default(0),
     LOCAL_COGNITO_LOG_LEVEL: envFields.logLevel.default('warn'),
   }),
   process.env,
@@ -26,7 +29,23 @@ async function main(): Promise<void> {
   const server = await createDefaultServer(
     logger as unknown as Parameters<typeof createDefaultServer>[0],
   );
-  const http = await server.start();
+  // cognito-local saves a pool by rewriting its whole file without waiting for the previous
+  // write, so overlapping requests can leave a corrupt file behind (the next start then fails).
+  // Its app is served one request at a time instead; a request's trigger call is part of it.
+  let previous = Promise.resolve();
+  const http = createServer((request, response) => {
+    previous = previous.then(
+      () =>
+        new Promise<void>((resolve) => {
+          response.once('close', resolve);
+          (server.application as RequestListener)(request, response);
+        }),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(settings.LOCAL_COGNITO_PORT, '127.0.0.1', () => resolve());
+  });
   stopWithParent(
     () =>
       new Promise<void>((resolve) => {

@@ -1,6 +1,6 @@
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TRIGGER_TIMEOUT_MS } from '#contract/delivery';
 import { spawnLinkedEntry, stopChild } from './child-process';
@@ -118,7 +118,17 @@ export async function writeUserPoolFiles(
   );
   const poolFile = path.join(dataDirectory, `${LOCAL_USER_POOL_ID}.json`);
   // The pool's options come from UserPoolDefaults above on every start; only users are stored.
-  if (!existsSync(poolFile)) await writeFile(poolFile, json({ Users: {} }));
+  if (!existsSync(poolFile)) {
+    await writeFile(poolFile, json({ Users: {} }));
+    return;
+  }
+  try {
+    JSON.parse(await readFile(poolFile, 'utf8'));
+  } catch {
+    throw new Error(
+      `${poolFile} is not valid JSON; delete it to start with an empty local user pool`,
+    );
+  }
 }
 
 /**
@@ -134,6 +144,7 @@ export async function startLocalUserPool(options: LocalUserPoolOptions): Promise
       env: {
         ...options.env,
         LOCAL_COGNITO_DIR: directory,
+        LOCAL_COGNITO_PORT: String(options.port),
         // cognito-local sends this code with every sign-up instead of a random one.
         CODE: LOCAL_CONFIRMATION_CODE,
       },
