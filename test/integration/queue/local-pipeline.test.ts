@@ -76,5 +76,6 @@ describe('local pipeline', () => {
     expect(pipeline.cognito.pool.child.exitCode).toBe(0);
     expect(pipeline.cognito.lambda.child.exitCode).toBe(0);
     expect(await readPipelineSettings(settingsFile)).toBeUndefined();
-  });
+    // The user pool and its trigger start too: two processes that load the AWS SDKs.
+  }, 120_000);
 });
