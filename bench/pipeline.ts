@@ -23,11 +23,10 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { openDatabase } from '../api/database';
-import type * as HandlerModule from '../producer/handler';
-import type { RegistrationOutcome } from '../producer/registration-outcome';
 import { spawnEntry, exitOf } from '../scripts/local/child-process';
 import { createLocalSqsClient, localCredentials, startLocalSqs } from '../scripts/local/local-sqs';
-import { fakeLambdaContext, postConfirmationEvent } from '../test/helpers/cognito-events';
+import { createProducerInvoker, mapConcurrently } from '../scripts/local/producer-invocations';
+import { postConfirmationEvent } from '../test/helpers/cognito-events';
 import { queueDepth, sendBodies } from '../test/helpers/local-sqs';
 import { newHeaderSecret, newRegistration } from '../test/helpers/registrations';
 import { createScratchServerDatabase, postgresTarget } from '../test/helpers/test-database';
@@ -55,8 +54,6 @@ const RECEIVE_WAIT_SECONDS = 1;
 const BENCH_MAX_RECEIVE_COUNT = 1000;
 const POLL_INTERVAL_MS = 50;
 const repoRoot = path.resolve(__dirname, '..');
-
-type Handler = typeof HandlerModule.handler;
 
 interface BenchParameters {
   /** Measured handler calls per path (and as many reference calls). */
@@ -117,23 +114,16 @@ function loopbackServerUrl(raw: string): string {
 }
 
 /** Runs `call` `count` times, `concurrency` at a time; returns each call's duration in ms. */
-async function timedCalls(
+function timedCalls(
   count: number,
   concurrency: number,
   call: () => Promise<void>,
 ): Promise<number[]> {
-  const durations: number[] = [];
-  let started = 0;
-  const lane = async (): Promise<void> => {
-    while (started < count) {
-      started += 1;
-      const at = performance.now();
-      await call();
-      durations.push(performance.now() - at);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
-  return durations;
+  return mapConcurrently(Array.from({ length: count }), concurrency, async () => {
+    const at = performance.now();
+    await call();
+    return performance.now() - at;
+  });
 }
 
 /**
@@ -340,25 +330,15 @@ async function main(): Promise<void> {
     });
     delete process.env['AUTH_SECRET_ARN'];
     // Imported only now: the handler's logger and SQS client read the environment when loaded.
-    const producer = await import('../producer/handler');
-    const handler: Handler = producer.handler;
-    const outcomeByRequest = new Map<string, RegistrationOutcome>();
-    const stopObserving = producer.onRegistrationOutcome((outcome, context) => {
-      outcomeByRequest.set(context.awsRequestId, outcome);
-    });
-    cleanup.defer('stop observing the handler', async () => stopObserving());
+    const { handler, onRegistrationOutcome } = await import('../producer/handler');
+    const producer = createProducerInvoker({ handler, observeOutcomes: onRegistrationOutcome });
+    cleanup.defer('stop observing the handler', async () => producer.close());
     const pathCounts = { api: 0, queue: 0, other: 0 };
     const callHandler = async (): Promise<void> => {
-      const context = fakeLambdaContext();
-      try {
-        await handler(postConfirmationEvent(), context);
-      } finally {
-        const outcome = outcomeByRequest.get(context.awsRequestId);
-        outcomeByRequest.delete(context.awsRequestId);
-        if (outcome?.path === 'api') pathCounts.api += 1;
-        else if (outcome?.path === 'queue') pathCounts.queue += 1;
-        else pathCounts.other += 1;
-      }
+      const { outcome } = await producer.invoke(postConfirmationEvent());
+      if (outcome?.path === 'api') pathCounts.api += 1;
+      else if (outcome?.path === 'queue') pathCounts.queue += 1;
+      else pathCounts.other += 1;
     };
 
     // --- 1. Handler latency on the API path vs a bare fetch of the same endpoint.
