@@ -35,7 +35,7 @@ const queueUrl = z.url({ protocol: /^https?$/, message: 'must be an SQS queue UR
 const schema = z.object({
   QUEUE_URL: queueUrl,
   DLQ_URL: queueUrl,
-  API_URL: envFields.httpUrl,
+  API_URL: envFields.apiUrl,
   AUTH_HEADER_NAME: envFields.authHeaderName,
   AUTH_HEADER_SECRET: envFields.headerSecret.optional(),
   AUTH_SECRET_ARN: envFields.secretArn.optional(),

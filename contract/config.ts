@@ -34,6 +34,12 @@ export function parseEnv<S extends z.ZodObject>(
   return Object.freeze(result.data);
 }
 
+/** True for names that never leave the machine: localhost, 127.0.0.0/8, ::1. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 /** Reusable field schemas for variables that several runtimes read. */
 export const envFields = {
   authHeaderName: z
@@ -61,6 +67,17 @@ export const envFields = {
     .string()
     .regex(/^arn:aws[\w-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN'),
   httpUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
+  /**
+   * The API's base URL as a sender (producer, consumer) calls it: https, or plain http to a
+   * loopback host only. The header value and every user's e-mail travel in that request, so
+   * anything that leaves the machine must be encrypted and the server authenticated.
+   */
+  apiUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).refine((raw) => {
+    // zod runs refinements after a failed format check too; that failure is reported already.
+    if (!URL.canParse(raw)) return true;
+    const url = new URL(raw);
+    return url.protocol === 'https:' || isLoopbackHost(url.hostname);
+  }, 'must be https (plain http only to a loopback host such as 127.0.0.1 or localhost)'),
   port: z.coerce.number().int().min(0).max(65535),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),

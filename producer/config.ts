@@ -3,7 +3,7 @@ import { ConfigError, envFields, parseEnv } from '#contract/config';
 import type { SenderHeaderSecretSetting } from '#contract/header-secret-source';
 
 const envSchema = z.object({
-  API_URL: envFields.httpUrl,
+  API_URL: envFields.apiUrl,
   QUEUE_URL: envFields.httpUrl,
   AUTH_HEADER_NAME: envFields.authHeaderName,
   AUTH_HEADER_SECRET: envFields.headerSecret.optional(),
