@@ -40,6 +40,23 @@ export function isLoopbackHost(hostname: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+/**
+ * Why a sender must not call `apiUrl`, or undefined. The header value and every user's e-mail
+ * travel in that request, so anything that leaves the machine must be https, unless the stack
+ * was deployed with the explicit non-production opt-in (`allowPlainHttp`).
+ */
+export function apiUrlTransportProblem(
+  apiUrl: string,
+  allowPlainHttp: boolean,
+): string | undefined {
+  const url = new URL(apiUrl);
+  if (url.protocol === 'https:' || allowPlainHttp || isLoopbackHost(url.hostname)) return undefined;
+  return (
+    'API_URL: must be https (plain http only to a loopback host such as 127.0.0.1 or localhost, ' +
+    'or with ALLOW_PLAIN_HTTP_API=true)'
+  );
+}
+
 /** Reusable field schemas for variables that several runtimes read. */
 export const envFields = {
   authHeaderName: z
@@ -67,17 +84,11 @@ export const envFields = {
     .string()
     .regex(/^arn:aws[\w-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN'),
   httpUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
-  /**
-   * The API's base URL as a sender (producer, consumer) calls it: https, or plain http to a
-   * loopback host only. The header value and every user's e-mail travel in that request, so
-   * anything that leaves the machine must be encrypted and the server authenticated.
-   */
-  apiUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).refine((raw) => {
-    // zod runs refinements after a failed format check too; that failure is reported already.
-    if (!URL.canParse(raw)) return true;
-    const url = new URL(raw);
-    return url.protocol === 'https:' || isLoopbackHost(url.hostname);
-  }, 'must be https (plain http only to a loopback host such as 127.0.0.1 or localhost)'),
+  /** `ALLOW_PLAIN_HTTP_API`: the explicit, non-production opt-in to an unencrypted API. */
+  allowPlainHttpApi: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   port: z.coerce.number().int().min(0).max(65535),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),

@@ -83,6 +83,12 @@ describe('producer config', () => {
     expect(loadConfig({ ...validEnv(), API_URL: apiUrl }).apiUrl).toBe(apiUrl);
   });
 
+  test('when plain http off the machine is opted into with ALLOW_PLAIN_HTTP_API, then it is accepted', () => {
+    const env = { ...validEnv(), API_URL: 'http://api.example.com', ALLOW_PLAIN_HTTP_API: 'true' };
+
+    expect(loadConfig(env).apiUrl).toBe('http://api.example.com');
+  });
+
   test('when the header secret is too short, then the error names the variable but not the value', () => {
     // Arrange
     const weak = 'short-secret';
