@@ -281,7 +281,7 @@ describe('header rotation while registrations flow', () => {
         register: (candidate) =>
           Promise.resolve({ status: 201, change: 'created', user: { ...candidate } }) as never,
       },
-      users: { isReachable: () => Promise.resolve(true) },
+      users: { checkReachable: () => Promise.resolve({ reachable: true }) },
       headerSecrets: secretsManagerHeaderSecretSource({
         secretArn: SECRET_ARN,
         client: new SecretsManagerClient({ region: 'eu-west-1' }),
