@@ -35,6 +35,8 @@ export interface DeploymentSettings {
   /** E-mail address subscribed to the alarm topic, if any. */
   readonly alarmEmail?: string;
   readonly logLevel: string;
+  /** When the reconciler runs: an EventBridge Scheduler `rate(…)` or `cron(…)`. @default 'rate(1 day)' */
+  readonly reconcileSchedule: string;
 }
 
 const removalPolicies: Record<string, RemovalPolicy> = {
@@ -124,6 +126,11 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     throw new SettingsError('context "logLevel" must be fatal, error, warn, info, debug or trace');
   }
 
+  const reconcileSchedule = readString(node, 'reconcileSchedule') ?? 'rate(1 day)';
+  if (!/^(rate|cron)\(.+\)$/.test(reconcileSchedule)) {
+    throw new SettingsError('context "reconcileSchedule" must be a rate(…) or cron(…) expression');
+  }
+
   return Object.freeze({
     stage,
     region,
@@ -140,5 +147,6 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     authHeaderName,
     alarmEmail: readString(node, 'alarmEmail'),
     logLevel,
+    reconcileSchedule,
   });
 }
