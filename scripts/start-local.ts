@@ -28,8 +28,10 @@ function printHowTo(pipeline: LocalPipeline): void {
       `  api pid      ${pipeline.api?.pid ?? '(external)'}  (kill -9 it to drill an outage: it restarts after LOCAL_API_RESTART_DELAY_MS, default 15 s)`,
       `  header       ${settings.headerName}: ${maskSecret(settings.headerSecret)}  (full value in ${LOCAL_PIPELINE_FILE}, mode 0600)`,
       `  database     ${pipeline.external.database ? 'DATABASE_URL' : 'embedded PGlite under .data/'}`,
+      `  user pool    ${settings.cognitoEndpoint}  pool ${settings.userPoolId}  client ${settings.userPoolClientId}  (confirmation code ${settings.confirmationCode})`,
+      `  trigger      ${settings.lambdaEndpoint}  (Lambda Invoke API running producer/handler.ts; GET /local/invocations)`,
       '',
-      'Fire a sign-up through the producer (API first, queue as fallback):',
+      'Sign a user up in the local pool (SignUp + ConfirmSignUp; the trigger registers them):',
       '  npm run signup -- --email a@b.c',
       'Or call the API directly:',
       `  curl -sS -X POST ${settings.apiUrl}/user -H 'content-type: application/json' \\`,
@@ -44,13 +46,13 @@ function printHowTo(pipeline: LocalPipeline): void {
 
 /** `npm start`: the local pipeline in one command; Ctrl-C or SIGTERM stops it cleanly. */
 async function main(): Promise<void> {
-  say('starting local SQS, migrations, API and consumer…');
+  say('starting local SQS, migrations, API, consumer, user pool and trigger…');
   const pipeline = await startLocalPipeline({ log: say });
   printHowTo(pipeline);
 
   let exitCode = 0;
   const shutdown = async (reason: string): Promise<void> => {
-    say(`${reason}: stopping consumer, then API, then SQS…`);
+    say(`${reason}: stopping user pool and trigger, consumer, API, then SQS…`);
     await pipeline.stop();
     say('stopped');
     process.exit(exitCode);
