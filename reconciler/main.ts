@@ -20,6 +20,7 @@ import { loadConfig } from './config';
 import { createMirrorStore } from './mirror-store';
 import { exitCodeOf, reconcile, type ReconcileReport, type ReconcileSummary } from './reconcile';
 import { listPoolUsers } from './user-pool-pager';
+import { upsertEach } from './upsert-each';
 
 const USAGE = 'usage: npm run reconcile -- [--dry-run] [--force]';
 
@@ -62,11 +63,7 @@ function publishMetrics(summary: ReconcileSummary): void {
   });
   metrics.addMetric(metricNames.reconciler.created, MetricUnit.Count, summary.created);
   metrics.addMetric(metricNames.reconciler.updated, MetricUnit.Count, summary.updated);
-  metrics.addMetric(
-    metricNames.reconciler.markedDeleted,
-    MetricUnit.Count,
-    summary.markedDeleted,
-  );
+  metrics.addMetric(metricNames.reconciler.markedDeleted, MetricUnit.Count, summary.markedDeleted);
   metrics.publishStoredMetrics();
 }
 
@@ -145,7 +142,7 @@ export async function runReconciler(options: RunReconcilerOptions): Promise<numb
               'ListUsers retry after backoff',
             ),
         }),
-        store: createMirrorStore(db, createUserRepository(db).upsertMany),
+        store: createMirrorStore(db, upsertEach(createUserRepository(db))),
         userPoolId: config.userPoolId,
         runId,
         dryRun: flags.dryRun,

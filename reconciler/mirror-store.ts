@@ -43,7 +43,12 @@ export interface MirrorStore {
    * Marks those rows deleted unless they exceed `maxGone` (re-checked in the same transaction);
    * returns how many were marked.
    */
-  markGone(runId: string, userPoolId: string, scanStartedAt: Date, maxGone: number): Promise<number>;
+  markGone(
+    runId: string,
+    userPoolId: string,
+    scanStartedAt: Date,
+    maxGone: number,
+  ): Promise<number>;
   /** Drops the run's staging rows. */
   endRun(runId: string): Promise<void>;
 }
