@@ -1,4 +1,5 @@
 import type { UserType } from '@aws-sdk/client-cognito-identity-provider';
+import { IncompleteScanError } from './errors';
 import type { BatchCounts, MirrorStore } from './mirror-store';
 import { poolUserVerdict, type PoolRegistration } from './pool-user';
 
@@ -174,7 +175,13 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
           );
     }
   } catch (error) {
-    // A batch already handed to the database finishes (or fails) before the run reports.
+    // What the scan did see is still true: write it (a scan error leaves the database working),
+    // then report. Only the sweep needs the whole pool.
+    if (error instanceof IncompleteScanError) {
+      await flush()
+        .then(() => inFlight)
+        .catch(() => undefined);
+    }
     await inFlight?.catch(() => undefined);
     report.status = 'incomplete';
     report.error = error;
