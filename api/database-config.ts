@@ -18,8 +18,7 @@ export const databaseEnvShape = {
   PGLITE_DATA_DIR: z.string().default(path.join('.data', 'pglite')),
 };
 
-const databaseEnvSchema = z.object(databaseEnvShape);
-type DatabaseEnv = z.output<typeof databaseEnvSchema>;
+type DatabaseEnv = z.output<z.ZodObject<typeof databaseEnvShape>>;
 
 export type DatabaseTarget =
   | {

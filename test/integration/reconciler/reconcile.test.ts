@@ -102,7 +102,8 @@ describe(`reconciliation against the ${databaseKind}`, () => {
     observedAt: Date,
     plan = 'basic',
   ) => {
-    await createUserRepository(db).upsert({
+    // observedAt belongs to contract v2's registration.
+    const registration = {
       sub: pool.sub(index),
       email: `user-${index}@example.com`,
       username: pool.sub(index),
@@ -114,9 +115,10 @@ describe(`reconciliation against the ${databaseKind}`, () => {
         'custom:plan': plan,
         'cognito:user_status': 'CONFIRMED',
       },
-      source: 'trigger',
+      source: 'trigger' as const,
       observedAt: observedAt.toISOString(),
-    });
+    };
+    await createUserRepository(db).upsert(registration);
   };
 
   it('when the mirror is empty, then every user of the pool is registered, and a second run changes nothing', async () => {
