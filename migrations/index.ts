@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as createUsers from './20261125000000_create_users';
+import * as emailNotUniqueObservedAt from './20261127000000_email_not_unique_observed_at';
 import * as createReconcileSeen from './20261127100000_create_reconcile_seen';
 
 /**
@@ -8,6 +9,7 @@ import * as createReconcileSeen from './20261127100000_create_reconcile_seen';
  */
 const migrations: ReadonlyArray<readonly [name: string, migration: Knex.Migration]> = [
   ['20261125000000_create_users', createUsers],
+  ['20261127000000_email_not_unique_observed_at', emailNotUniqueObservedAt],
   ['20261127100000_create_reconcile_seen', createReconcileSeen],
 ];
 
