@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
+import type { RegistrationChange } from '#contract/user';
 import type { PoolRegistration } from './pool-user';
 
 /** What storing one registration did (the API's upsert vocabulary). */
-export type StoredChange = 'created' | 'updated' | 'unchanged' | 'stale';
+export type StoredChange = RegistrationChange;
 
 /** The API's one upsert statement in its multi-row form: one change per registration, any order. */
 export type UpsertMany = (

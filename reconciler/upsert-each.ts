@@ -16,16 +16,10 @@ export function upsertEach(users: UserRepository, concurrency = 4): UpsertMany {
         const registration = registrations[index];
         if (registration === undefined) continue;
         const { change } = await users.upsert(registration);
-        results.push({ sub: registration.sub, change: storedChange(String(change)) });
+        results.push({ sub: registration.sub, change });
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, registrations.length) }, worker));
     return results;
   };
-}
-
-function storedChange(change: string): StoredChange {
-  if (change === 'created' || change === 'inserted') return 'created';
-  if (change === 'updated' || change === 'stale') return change;
-  return 'unchanged';
 }

@@ -102,8 +102,7 @@ describe(`reconciliation against the ${databaseKind}`, () => {
     observedAt: Date,
     plan = 'basic',
   ) => {
-    // observedAt belongs to contract v2's registration.
-    const registration = {
+    await createUserRepository(db).upsert({
       sub: pool.sub(index),
       email: `user-${index}@example.com`,
       username: pool.sub(index),
@@ -115,10 +114,9 @@ describe(`reconciliation against the ${databaseKind}`, () => {
         'custom:plan': plan,
         'cognito:user_status': 'CONFIRMED',
       },
-      source: 'trigger' as const,
+      source: 'trigger',
       observedAt: observedAt.toISOString(),
-    };
-    await createUserRepository(db).upsert(registration);
+    });
   };
 
   it('when the mirror is empty, then every user of the pool is registered, and a second run changes nothing', async () => {
