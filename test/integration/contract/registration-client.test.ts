@@ -41,7 +41,8 @@ describe('registration client', () => {
   it.each([
     [409, { outcome: 'permanent', reason: 'email_conflict' }],
     [400, { outcome: 'permanent', reason: 'invalid_request' }],
-    [503, { outcome: 'retryable', reason: 'server_error' }],
+    [503, { outcome: 'retryable', reason: 'unavailable' }],
+    [500, { outcome: 'retryable', reason: 'server_error' }],
     [429, { outcome: 'retryable', reason: 'throttled' }],
     [404, { outcome: 'retryable', reason: 'unexpected_status' }],
   ])(

@@ -151,7 +151,7 @@ describe('handler', () => {
     expect(sqsMock).toHaveReceivedCommandWith(sqs.SendMessageCommand, { QueueUrl: TEST_QUEUE_URL });
     const lines = jsonLines(output.text());
     expect(lines).toContainEqual(
-      expect.objectContaining({ path: 'queue', reason: 'server_error' }),
+      expect.objectContaining({ path: 'queue', reason: 'unavailable' }),
     );
     const metric = lines.find((line) => '_aws' in line);
     expect(metric).toEqual(
