@@ -1,11 +1,15 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '#contract/logger';
+import type { ReadinessProbe } from '#contract/readiness-probe';
 import type { RegistrationClient } from '#contract/registration-client';
 import { createBatchHandler } from './batch-handler';
+import { systemClock, type Clock } from './clock';
 import { createConcurrencyLimit } from './concurrency-limit';
 import type { ConsumerConfig } from './config';
+import { createConsumerMetrics, type ConsumerMetrics } from './consumer-metrics';
 import { createDeadLetterSender, type DeadLetterSender } from './dead-letter';
 import { createMessageHandler } from './message-handler';
+import { createOutagePause, OUTAGE_VISIBILITY_SECONDS } from './outage-pause';
 import { createReceiveLoops } from './receive-loops';
 import { createVisibilityChanges } from './visibility-changes';
 import { createWorkerLedger, type WorkerEvents, type WorkerStats } from './worker-ledger';
@@ -22,6 +26,7 @@ export type WorkerConfig = Pick<
   | 'receiveWaitSeconds'
   | 'backoff'
   | 'stopTimeoutMs'
+  | 'apiProbeIntervalMs'
 >;
 
 export interface WorkerDependencies {
@@ -29,6 +34,12 @@ export interface WorkerDependencies {
   client: RegistrationClient;
   config: WorkerConfig;
   logger: Logger;
+  /** Asks the API whether it is ready; probed while the worker is paused for an outage. */
+  probe: ReadinessProbe;
+  /** @default Powertools Metrics (EMF on stdout) */
+  metrics?: ConsumerMetrics;
+  /** @default the system clock */
+  clock?: Clock;
   /** Jitter source, uniform in [0, 1); injected by tests. @default Math.random */
   random?: () => number;
   /** Sends permanent failures to the DLQ; defaults to SendMessage on `deadLetterQueueUrl`. */
@@ -89,14 +100,18 @@ const waitUntil = async (condition: () => boolean, deadline: number): Promise<bo
  * The queue worker: `sqs-consumer` receive loops that deliver each registration to the API
  * (bounded concurrency shared by all loops), delete what was delivered or dead-lettered (by
  * returning it from the batch handler), and give retryable failures an exponential, jittered
- * invisibility by receive count instead of retrying at once. This function only wires the parts
- * together; each behaviour lives in its own module.
+ * invisibility by receive count instead of retrying at once. While the API itself is down it
+ * stops receiving, probes the API, and resumes when it answers, so an outage costs no receive
+ * counts. This function only wires the parts together; each behaviour lives in its own module.
  */
 export function createWorker({
   sqs,
   client,
   config,
   logger,
+  probe,
+  metrics = createConsumerMetrics(),
+  clock = systemClock,
   random = Math.random,
   deadLetters = createDeadLetterSender({ sqs, deadLetterQueueUrl: config.deadLetterQueueUrl }),
 }: WorkerDependencies): Worker {
@@ -107,6 +122,13 @@ export function createWorker({
   let stopping = false;
   let stopPromise: Promise<WorkerStats> | undefined;
 
+  const outage = createOutagePause({
+    probe,
+    probeIntervalMs: config.apiProbeIntervalMs,
+    clock,
+    logger,
+    metrics,
+  });
   const batches = createBatchHandler({
     handleMessage: createMessageHandler({
       client,
@@ -116,6 +138,9 @@ export function createWorker({
       deadLetters,
       logger,
       isStopping: () => stopping,
+      outage,
+      outageVisibilitySeconds: OUTAGE_VISIBILITY_SECONDS,
+      metrics,
     }),
     limit: createConcurrencyLimit(config.deliveryConcurrency),
     applyVisibility: createVisibilityChanges({
@@ -136,6 +161,7 @@ export function createWorker({
     visibilitySeconds: receiveVisibilitySeconds,
     stopTimeoutMs: config.stopTimeoutMs,
     batches,
+    beforeReceive: () => outage.whenResumed(),
     logger,
     onError: reportError,
   });
@@ -164,6 +190,8 @@ export function createWorker({
           { inFlight: ledger.stats().inFlight },
           'consumer stopping: no new receives, finishing in-flight work',
         );
+        // Ends the probing and wakes paused loops, which then skip their receive.
+        outage.close();
         await loops.stop();
         // 'stopped' can fire on its timeout with a batch still running; wait for it, bounded.
         const drained = await waitUntil(

@@ -15,4 +15,4 @@ export type VisibilityChange = Extract<HandledMessage, { kind: 'visibility' }>;
 export type ReportBase = Pick<MessageReport, 'messageId' | 'sub' | 'receiveCount'>;
 
 /** The failure details a retry carries into its report. */
-export type RetryCause = Pick<MessageReport, 'reason' | 'status' | 'detail'>;
+export type RetryCause = Pick<MessageReport, 'reason' | 'status' | 'detail' | 'defect'>;

@@ -1,11 +1,13 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import type { Logger } from '#contract/logger';
-import type { RegistrationClient } from '#contract/registration-client';
+import { apiLooksDown, type RegistrationClient } from '#contract/registration-client';
 import { backoffSeconds, receiveCountOf } from './backoff';
+import type { ConsumerMetrics } from './consumer-metrics';
 import type { DeadLetterSender } from './dead-letter';
 import { createDeadLettering } from './dead-lettering';
 import type { HandledMessage, ReportBase, RetryCause } from './handled-message';
 import { actionFor, readRegistration } from './message-classification';
+import type { OutagePause } from './outage-pause';
 
 export interface MessageHandlerDependencies {
   client: RegistrationClient;
@@ -17,6 +19,14 @@ export interface MessageHandlerDependencies {
   logger: Logger;
   /** True once a stop has begun: a message not yet started is handed back untouched. */
   isStopping: () => boolean;
+  /** Told when a delivery suggests the API is down; says whether the worker is paused. */
+  outage: Pick<OutagePause, 'confirmDown' | 'isPaused'>;
+  /**
+   * Invisibility of a message that met the API down (or was received while paused): short, so
+   * that it is back soon after the API is, whatever the backoff settings.
+   */
+  outageVisibilitySeconds: number;
+  metrics: Pick<ConsumerMetrics, 'serverDefect'>;
 }
 
 /** One message, start to decision. Never throws: anything unexpected becomes a retry. */
@@ -52,6 +62,9 @@ export function createMessageHandler({
   deadLetters,
   logger,
   isStopping,
+  outage,
+  outageVisibilitySeconds,
+  metrics,
 }: MessageHandlerDependencies): MessageHandler {
   const retry = (message: Message, base: ReportBase, cause: RetryCause): HandledMessage => {
     const seconds = backoffSeconds(base.receiveCount, { ...backoff, random });
@@ -63,6 +76,19 @@ export function createMessageHandler({
     };
   };
   const deadLetter = createDeadLettering({ deadLetters, logger, retry });
+  /** Kept off the backoff: the message is not at fault, and must not miss the API's return. */
+  const waitForApi = (message: Message, base: ReportBase, cause: RetryCause): HandledMessage => ({
+    kind: 'visibility',
+    message,
+    seconds: outageVisibilitySeconds,
+    report: {
+      ...base,
+      ...cause,
+      outcome: 'retried',
+      apiDown: true,
+      visibilityTimeoutSeconds: outageVisibilitySeconds,
+    },
+  });
 
   return async (message) => {
     const read = readRegistration(message.Body);
@@ -75,6 +101,20 @@ export function createMessageHandler({
       return { kind: 'visibility', message, seconds: 0, report: { ...base, outcome: 'released' } };
     }
     if (!read.ok) return deadLetter(message, base, { reason: read.reason, detail: read.detail });
+    if (outage.isPaused) {
+      // Received just before the pause (another loop's long poll): not tried against a dead API.
+      return {
+        kind: 'visibility',
+        message,
+        seconds: outageVisibilitySeconds,
+        report: {
+          ...base,
+          outcome: 'released',
+          reason: 'api_down',
+          visibilityTimeoutSeconds: outageVisibilitySeconds,
+        },
+      };
+    }
     try {
       const result = await client.deliver(read.registration, {
         timeoutMs: apiTimeoutMs,
@@ -90,12 +130,18 @@ export function createMessageHandler({
           };
         case 'dead-letter':
           return deadLetter(message, base, action);
-        case 'retry':
-          return retry(message, base, {
-            reason: action.reason,
-            status: action.status,
-            detail: action.detail,
-          });
+        case 'retry': {
+          const cause = { reason: action.reason, status: action.status, detail: action.detail };
+          if (apiLooksDown(result) && (await outage.confirmDown())) {
+            return waitForApi(message, base, cause);
+          }
+          if (result.outcome === 'retryable' && result.reason === 'server_error') {
+            // Retried like any failure, but counted apart: a defect must not pass for an outage.
+            metrics.serverDefect();
+            return retry(message, base, { ...cause, defect: true });
+          }
+          return retry(message, base, cause);
+        }
       }
     } catch (error) {
       // Only reading the header secret can throw here; the message is fine, so retry it.

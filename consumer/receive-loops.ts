@@ -5,6 +5,11 @@ import type { BatchHandler } from './batch-handler';
 
 const MAX_RECEIVE_ERROR_PAUSE_MS = 30_000;
 
+/** Thrown before a receive that a stop made pointless; not an error worth reporting. */
+class ReceiveSkipped extends Error {
+  override name = 'ReceiveSkipped';
+}
+
 export interface ReceiveLoopsOptions {
   sqs: SQSClient;
   queueUrl: string;
@@ -16,6 +21,8 @@ export interface ReceiveLoopsOptions {
   /** Bounds sqs-consumer's wait for its last poll after a stop. */
   stopTimeoutMs: number;
   batches: BatchHandler;
+  /** Awaited before every receive: holds the loops while the API is down. */
+  beforeReceive: () => Promise<void>;
   logger: Logger;
   onError: (error: Error) => void;
 }
@@ -29,8 +36,10 @@ export interface ReceiveLoops {
 }
 
 /**
- * The sqs-consumer receive loops, all feeding one batch handler. After a receive error each loop
- * waits (doubling up to 30 s) before its next receive, so a missing queue is not hammered.
+ * The sqs-consumer receive loops, all feeding one batch handler. Before each receive a loop waits
+ * for `beforeReceive` and, after a receive error, a pause (doubling up to 30 s) so a missing queue
+ * is not hammered. A stop during either wait skips the receive: it would only take messages to
+ * hand them back.
  */
 export function createReceiveLoops({
   sqs,
@@ -41,6 +50,7 @@ export function createReceiveLoops({
   visibilitySeconds,
   stopTimeoutMs,
   batches,
+  beforeReceive,
   logger,
   onError,
 }: ReceiveLoopsOptions): ReceiveLoops {
@@ -61,6 +71,12 @@ export function createReceiveLoops({
       const timer = setTimeout(wake, pauseMs);
       pausedLoops.add(wake);
     });
+  };
+
+  const waitBeforeReceive = async (): Promise<void> => {
+    await pauseAfterReceiveErrors();
+    await beforeReceive();
+    if (stopping) throw new ReceiveSkipped('stopping');
   };
 
   const reportError = (error: Error, messages: Message | Message[] | undefined): void => {
@@ -90,10 +106,11 @@ export function createReceiveLoops({
       messageAttributeNames: ['All'],
       pollingCompleteWaitTimeMs: stopTimeoutMs,
       handleMessageBatch: (messages) => batches.handleBatch(messages),
-      preReceiveMessageCallback: pauseAfterReceiveErrors,
+      preReceiveMessageCallback: waitBeforeReceive,
     });
     consumer.on('message_processed', (message) => batches.deleted(message));
     consumer.on('error', (error, messages) => {
+      if (error.cause instanceof ReceiveSkipped) return;
       if (messages === undefined) consecutiveReceiveErrors += 1;
       reportError(error, messages);
     });

@@ -10,7 +10,7 @@ export interface WorkerStats {
   retried: number;
   /** Sent to the DLQ by the worker and deleted from the queue. */
   deadLettered: number;
-  /** Handed back untouched (visibility 0) because a stop was under way. */
+  /** Handed back untouched, because a stop was under way (visibility 0) or the API was down. */
   released: number;
   /** Handled, but the delete failed: the message will be received again. */
   deleteFailed: number;
@@ -31,6 +31,10 @@ export interface MessageReport {
   detail?: string;
   /** For `retried`: how long the message stays invisible. */
   visibilityTimeoutSeconds?: number;
+  /** The API answered with a defect (500 and the like): retried, but counted apart. */
+  defect?: true;
+  /** The API was down: kept briefly invisible while the worker waits for it, not backed off. */
+  apiDown?: true;
 }
 
 /** Events a worker emits; each fires once the queue operation behind it has succeeded. */
