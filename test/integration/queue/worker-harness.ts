@@ -15,6 +15,8 @@ export const HEADER_NAME = 'x-custom-auth';
 export interface TestWorker {
   worker: Worker;
   headerSecret: string;
+  /** Readiness probes the worker made, answered or not. */
+  readonly probeAttempts: number;
   /** What the worker published as metrics, in order. */
   metrics: Array<{ name: 'paused' | 'resumed' | 'serverDefect'; outageSeconds?: number }>;
 }
@@ -29,6 +31,8 @@ export function startTestWorker(
   const headerSecret = newHeaderSecret();
   const { random, deadLetters, ...configOverrides } = overrides;
   const published: TestWorker['metrics'] = [];
+  const probe = createReadinessProbe({ apiUrl: api.url, timeoutMs: 1000 });
+  let probeAttempts = 0;
   const metrics: ConsumerMetrics = {
     paused: () => published.push({ name: 'paused' }),
     resumed: (outageSeconds) => published.push({ name: 'resumed', outageSeconds }),
@@ -54,13 +58,23 @@ export function startTestWorker(
       ...configOverrides,
     },
     logger: pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
-    probe: createReadinessProbe({ apiUrl: api.url, timeoutMs: 1000 }),
+    probe: () => {
+      probeAttempts += 1;
+      return probe();
+    },
     metrics,
     ...(random ? { random } : {}),
     ...(deadLetters ? { deadLetters } : {}),
   });
   worker.start();
-  return { worker, headerSecret, metrics: published };
+  return {
+    worker,
+    headerSecret,
+    metrics: published,
+    get probeAttempts() {
+      return probeAttempts;
+    },
+  };
 }
 
 /** A queue name no other test uses. */
