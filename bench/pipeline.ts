@@ -338,13 +338,20 @@ async function measureRecovery(rig: RecoveryRig): Promise<RecoveryFigures> {
   const apiBackAt = performance.now();
   const apiBackAtEpochMs = Date.now();
   const outageSeconds = (apiBackAt - outageStartedAt) / 1000;
+  let resumedAtEpochMs = Number.NaN;
   await pollUntil(
-    async () => (await queueDepth(sqs, queues.queueUrl)).total === 0,
+    async () => {
+      // Read early and often: the output keeps only its last 64 KiB, and deliveries log at info.
+      if (Number.isNaN(resumedAtEpochMs)) {
+        resumedAtEpochMs = loggedAt(consumer.output(), 'consumer resumed');
+      }
+      return (await queueDepth(sqs, queues.queueUrl)).total === 0;
+    },
     'the recovery backlog to drain',
     120_000 + backlog * 20,
   );
   const recoverySeconds = (performance.now() - apiBackAt) / 1000;
-  const resumeSeconds = (loggedAt(consumer.output(), 'consumer resumed') - apiBackAtEpochMs) / 1000;
+  const resumeSeconds = (resumedAtEpochMs - apiBackAtEpochMs) / 1000;
   await consumer.stop();
   const deadLettered = (await queueDepth(sqs, queues.dlqUrl)).total;
   if (deadLettered > 0) rig.problems.push(`recovery: ${deadLettered} message(s) dead-lettered`);
@@ -678,9 +685,13 @@ async function main(): Promise<void> {
           'BACKOFF_BASE_SECONDS',
           'BACKOFF_MAX_SECONDS',
         ]);
-        return Object.fromEntries(
-          Object.entries(consumerEnv(queueUrl, dlqUrl, 1)).filter(([name]) => !tuned.has(name)),
-        );
+        return {
+          ...Object.fromEntries(
+            Object.entries(consumerEnv(queueUrl, dlqUrl, 1)).filter(([name]) => !tuned.has(name)),
+          ),
+          // As deployed (the stack's default): one line per message, which costs CPU too.
+          LOG_LEVEL: 'info',
+        };
       },
       startConsumer,
       killApi: async () => {
