@@ -18,7 +18,15 @@ const messageWith = (receiveCount: number, body = JSON.stringify(newRegistration
 });
 
 const answered = (status: number): DeliveryResult => {
-  if (status < 300) return { outcome: 'delivered', status, created: true, user: {} as StoredUser };
+  if (status < 300) {
+    return {
+      outcome: 'delivered',
+      status,
+      created: true,
+      change: 'created',
+      user: {} as StoredUser,
+    };
+  }
   if (status === 400) {
     return { outcome: 'permanent', reason: 'invalid_request', status, detail: 'bad' };
   }
