@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { PRODUCER_BUNDLING, producerNodejsBundling } from './producer-bundling';
 
 /** Cognito gives a trigger 5 s in all; the function must be done (or failed) by then. */
 export const PRODUCER_TIMEOUT = Duration.seconds(5);
@@ -46,7 +47,7 @@ export class ProducerFunction extends Construct {
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       description: 'Cognito PostConfirmation trigger: registers new users with the API',
-      entry: path.join(props.sourceRoot, 'producer', 'handler.ts'),
+      entry: path.join(props.sourceRoot, PRODUCER_BUNDLING.entry),
       handler: 'handler',
       projectRoot: props.sourceRoot,
       depsLockFilePath: path.join(props.sourceRoot, 'package-lock.json'),
@@ -67,15 +68,7 @@ export class ProducerFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: 'producer',
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        format: nodejs.OutputFormat.CJS,
-        // The runtime ships the AWS SDK v3; bundling it would only slow the cold start.
-        externalModules: ['@aws-sdk/*', '@smithy/*'],
-      },
+      bundling: producerNodejsBundling(),
     });
 
     props.headerSecret.grantRead(this.function);
