@@ -8,8 +8,6 @@ export const SERVICE_ENTRIES = {
   migrate: 'scripts/migrate.ts',
 } as const;
 
-export type ServiceBundleName = keyof typeof SERVICE_ENTRIES;
-
 export interface BuildServiceBundlesOptions {
   /** Repository root holding package.json and the entries. @default the parent of scripts/ */
   rootDir?: string;
