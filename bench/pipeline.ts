@@ -26,17 +26,19 @@ import { openDatabase } from '../api/database';
 import type * as HandlerModule from '../producer/handler';
 import type { RegistrationOutcome } from '../producer/registration-outcome';
 import { spawnEntry, exitOf } from '../scripts/local/child-process';
-import { createLocalSqsClient, localCredentials, startLocalSqs } from '../scripts/local/local-sqs';
-import { fakeLambdaContext, postConfirmationEvent } from '../test/helpers/cognito-events';
-import { queueDepth, sendBodies } from '../test/helpers/local-sqs';
-import { newHeaderSecret, newRegistration } from '../test/helpers/registrations';
-import { createScratchServerDatabase, postgresTarget } from '../test/helpers/test-database';
 import {
-  answersOk,
-  freeLocalPort,
-  startChildService,
-  type ChildService,
-} from './lib/child-service';
+  createLocalSqsClient,
+  localCredentials,
+  queueDepth,
+  sendBodies,
+  startLocalSqs,
+} from '../scripts/local/local-sqs';
+import { freeLocalPort } from '../scripts/local/free-port';
+import { waitFor } from '../scripts/local/wait-for';
+import { fakeLambdaContext, postConfirmationEvent } from '../fixtures/cognito-events';
+import { newHeaderSecret, newRegistration } from '../fixtures/registrations';
+import { createScratchServerDatabase, postgresTarget } from '../fixtures/test-database';
+import { answersOk, startChildService, type ChildService } from './lib/child-service';
 import { createCleanupStack } from './lib/cleanup';
 import { runHttpLoad, type LoadRequest } from './lib/http-load';
 import { busyShare, machineCpuTimes, readProcessUsage } from './lib/process-usage';
@@ -167,20 +169,6 @@ async function interleaved(
     }
   }
   return { subject: subjectMs, reference: referenceMs };
-}
-
-/** Polls `condition` until true; throws after `timeoutMs`. */
-async function pollUntil(
-  condition: () => Promise<boolean>,
-  what: string,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-  }
 }
 
 /** Fills a queue with `count` distinct registrations, four SendMessageBatch streams at once. */
@@ -454,10 +442,13 @@ async function main(): Promise<void> {
     const restartStartedAt = performance.now();
     api = await startApi();
     const apiBackAt = performance.now();
-    await pollUntil(
+    await waitFor(
       async () => (await queueDepth(localSqs.sqs, fallbackQueues.queueUrl)).total === 0,
-      'the outage backlog to drain',
-      120_000 + outageBacklog * 20,
+      {
+        what: 'the outage backlog to drain',
+        timeoutMs: 120_000 + outageBacklog * 20,
+        intervalMs: POLL_INTERVAL_MS,
+      },
     );
     const outageDrainSeconds = (performance.now() - apiBackAt) / 1000;
     const apiRestartSeconds = (apiBackAt - restartStartedAt) / 1000;
@@ -511,7 +502,7 @@ async function main(): Promise<void> {
     let depthAtStart = 0;
     let drainMachineBefore = machineCpuTimes();
     let drainCpuBefore = { consumer: 0, api: 0, self: 0 };
-    await pollUntil(
+    await waitFor(
       async () => {
         const { total } = await queueDepth(localSqs.sqs, backlogQueues.queueUrl);
         if (drainStartedAt === undefined && total < parameters.backlog) {
@@ -526,8 +517,11 @@ async function main(): Promise<void> {
         }
         return total === 0;
       },
-      'the consumer to drain the backlog',
-      120_000 + parameters.backlog * 20,
+      {
+        what: 'the consumer to drain the backlog',
+        timeoutMs: 120_000 + parameters.backlog * 20,
+        intervalMs: POLL_INTERVAL_MS,
+      },
     );
     const drainSeconds = (performance.now() - (drainStartedAt ?? Number.NaN)) / 1000;
     const drainMachineBusy = busyShare(drainMachineBefore, machineCpuTimes());

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { RegistrationPath } from '../producer/registration-outcome';
-import { fakeLambdaContext, postConfirmationEvent } from '../test/helpers/cognito-events';
+import { fakeLambdaContext, postConfirmationEvent } from '../fixtures/cognito-events';
 import { LOCAL_PIPELINE_FILE, readPipelineSettings } from './local/pipeline-settings';
 
 interface Summary {

@@ -7,8 +7,8 @@ import {
   postgresTarget,
   quietLogger,
   serverDatabaseUrl,
-} from '../../helpers/test-database';
-import { newRegistration } from '../../helpers/registrations';
+} from '../../../fixtures/test-database';
+import { newRegistration } from '../../../fixtures/registrations';
 
 const indexNames = async (db: Knex): Promise<string[]> => {
   const result: { rows: { indexname: string }[] } = await db.raw(

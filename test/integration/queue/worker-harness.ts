@@ -4,7 +4,7 @@ import { staticHeaderSecretSource } from '#contract/header-secret-source';
 import { createRegistrationClient } from '#contract/registration-client';
 import { createWorker, type Worker, type WorkerConfig } from '../../../consumer/create-worker';
 import type { LocalSqs, QueuePair } from '../../helpers/local-sqs';
-import { newHeaderSecret } from '../../helpers/registrations';
+import { newHeaderSecret } from '../../../fixtures/registrations';
 import type { StubApi } from '../../helpers/stub-api';
 
 export const HEADER_NAME = 'x-custom-auth';

@@ -4,7 +4,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { bundleProducer } from '../../../bench/producer-bundle';
-import { postConfirmationEvent } from '../../helpers/cognito-events';
+import { postConfirmationEvent } from '../../../fixtures/cognito-events';
 
 const run = promisify(execFile);
 const rootDir = path.resolve(__dirname, '../../..');
