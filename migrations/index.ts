@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as createUsers from './20261125000000_create_users';
+import * as emailNotUniqueObservedAt from './20261127000000_email_not_unique_observed_at';
 
 /**
  * Migrations listed in code rather than discovered on disk, so the same list works from source
@@ -7,6 +8,7 @@ import * as createUsers from './20261125000000_create_users';
  */
 const migrations: ReadonlyArray<readonly [name: string, migration: Knex.Migration]> = [
   ['20261125000000_create_users', createUsers],
+  ['20261127000000_email_not_unique_observed_at', emailNotUniqueObservedAt],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Knex.Migration]> = {

@@ -1,9 +1,16 @@
 import * as z from 'zod';
-import { chooseHeaderSource, envFields, parseEnv } from '#contract/config';
+import {
+  apiUrlTransportProblem,
+  chooseHeaderSource,
+  ConfigError,
+  envFields,
+  parseEnv,
+} from '#contract/config';
 import type { SenderHeaderSecretSetting } from '#contract/header-secret-source';
 
 const envSchema = z.object({
   API_URL: envFields.httpUrl,
+  ALLOW_PLAIN_HTTP_API: envFields.allowPlainHttpApi,
   QUEUE_URL: envFields.httpUrl,
   AUTH_HEADER_NAME: envFields.authHeaderName,
   AUTH_HEADER_SECRET: envFields.headerSecret.optional(),
@@ -33,6 +40,8 @@ export interface ProducerConfig {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<ProducerConfig> {
   const vars = parseEnv(envSchema, env);
 
+  const transportProblem = apiUrlTransportProblem(vars.API_URL, vars.ALLOW_PLAIN_HTTP_API);
+  if (transportProblem) throw new ConfigError(`Invalid configuration: ${transportProblem}`);
   const choice = chooseHeaderSource(
     'AUTH_HEADER_SECRET',
     vars.AUTH_HEADER_SECRET,
