@@ -45,10 +45,11 @@ export default tseslint.config(
       ],
     },
   },
-  boundary('api', ['consumer', 'producer', 'stacks']),
+  boundary('api', ['consumer', 'producer', 'reconciler', 'stacks']),
   boundary('consumer', ['api', 'producer', 'stacks']),
   boundary('producer', ['api', 'consumer', 'stacks']),
-  boundary('contract', ['api', 'consumer', 'producer', 'stacks']),
+  boundary('contract', ['api', 'consumer', 'producer', 'reconciler', 'stacks']),
+  boundary('reconciler', ['consumer', 'producer', 'stacks']),
   // Tooling shares fixtures through fixtures/ and scripts/local/, never the test tree.
   boundary('scripts', ['test'], 'fixtures/ or scripts/local/'),
   boundary('bench', ['test'], 'fixtures/ or scripts/local/'),
