@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** Entry points import the shared contract module, never each other. */
-const boundary = (self, others) => ({
+const boundary = (self, others, share = 'contract/') => ({
   files: [`${self}/**/*.ts`],
   rules: {
     'no-restricted-imports': [
@@ -11,7 +11,7 @@ const boundary = (self, others) => ({
       {
         patterns: others.map((other) => ({
           group: [`**/${other}`, `**/${other}/**`],
-          message: `${self}/ must not import ${other}/: share code through contract/.`,
+          message: `${self}/ must not import ${other}/: share code through ${share}.`,
         })),
       },
     ],
@@ -50,6 +50,10 @@ export default tseslint.config(
   boundary('producer', ['api', 'consumer', 'stacks']),
   boundary('contract', ['api', 'consumer', 'producer', 'reconciler', 'stacks']),
   boundary('reconciler', ['consumer', 'producer', 'stacks']),
+  // Tooling shares fixtures through fixtures/ and scripts/local/, never the test tree.
+  boundary('scripts', ['test'], 'fixtures/ or scripts/local/'),
+  boundary('bench', ['test'], 'fixtures/ or scripts/local/'),
+  boundary('fixtures', ['test'], 'fixtures/ or scripts/local/'),
   {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: {

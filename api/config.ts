@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, envFields, parseEnv } from '#contract/config';
+import { chooseHeaderSource, envFields, parseEnv } from '#contract/config';
 import { databaseEnvShape, databaseTargetFrom, type DatabaseTarget } from './database-config';
 
 export type { DatabaseTarget } from './database-config';
@@ -38,21 +38,13 @@ export interface ApiConfig {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<ApiConfig> {
   const vars = parseEnv(envSchema, env);
 
-  if (vars.AUTH_HEADER_SECRETS && vars.AUTH_SECRET_ARN) {
-    throw new ConfigError(
-      'Invalid configuration: AUTH_HEADER_SECRETS and AUTH_SECRET_ARN are exclusive; set one',
-    );
-  }
-  let headerSecrets: HeaderSecretsConfig;
-  if (vars.AUTH_HEADER_SECRETS) {
-    headerSecrets = { kind: 'static', acceptedHeaderValues: vars.AUTH_HEADER_SECRETS };
-  } else if (vars.AUTH_SECRET_ARN) {
-    headerSecrets = { kind: 'secrets-manager', secretArn: vars.AUTH_SECRET_ARN };
-  } else {
-    throw new ConfigError(
-      'Invalid configuration: AUTH_HEADER_SECRETS (comma-separated values, 32+ characters each) or AUTH_SECRET_ARN is required',
-    );
-  }
+  const choice = chooseHeaderSource(
+    'AUTH_HEADER_SECRETS',
+    vars.AUTH_HEADER_SECRETS,
+    vars.AUTH_SECRET_ARN,
+  );
+  const headerSecrets: HeaderSecretsConfig =
+    choice.kind === 'static' ? { kind: 'static', acceptedHeaderValues: choice.value } : choice;
 
   const database = databaseTargetFrom(vars);
 

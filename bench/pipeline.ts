@@ -30,18 +30,20 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { openDatabase } from '../api/database';
 import { MAX_RECEIVE_COUNT } from '../contract/delivery';
 import { spawnEntry, exitOf } from '../scripts/local/child-process';
-import { createLocalSqsClient, localCredentials, startLocalSqs } from '../scripts/local/local-sqs';
 import { createProducerInvoker, mapConcurrently } from '../scripts/local/producer-invocations';
-import { postConfirmationEvent } from '../test/helpers/cognito-events';
-import { queueDepth, sendBodies } from '../test/helpers/local-sqs';
-import { newHeaderSecret, newRegistration } from '../test/helpers/registrations';
-import { createScratchServerDatabase, postgresTarget } from '../test/helpers/test-database';
 import {
-  answersOk,
-  freeLocalPort,
-  startChildService,
-  type ChildService,
-} from './lib/child-service';
+  createLocalSqsClient,
+  localCredentials,
+  queueDepth,
+  sendBodies,
+  startLocalSqs,
+} from '../scripts/local/local-sqs';
+import { freeLocalPort } from '../scripts/local/free-port';
+import { waitFor } from '../scripts/local/wait-for';
+import { postConfirmationEvent } from '../fixtures/cognito-events';
+import { newHeaderSecret, newRegistration } from '../fixtures/registrations';
+import { createScratchServerDatabase, postgresTarget } from '../fixtures/test-database';
+import { answersOk, startChildService, type ChildService } from './lib/child-service';
 import { createCleanupStack } from './lib/cleanup';
 import { loopbackTls, startFront } from './lib/tls-front';
 import { staticHeaderSecretSource } from '#contract/header-secret-source';
@@ -181,20 +183,6 @@ async function interleaved(
     }
   }
   return { subject: subjectMs, reference: referenceMs };
-}
-
-/** Polls `condition` until true; throws after `timeoutMs`. */
-async function pollUntil(
-  condition: () => Promise<boolean>,
-  what: string,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-  }
 }
 
 /** Fills a queue with `count` distinct registrations, four SendMessageBatch streams at once. */
@@ -353,14 +341,17 @@ async function measureRecovery(rig: RecoveryRig): Promise<RecoveryFigures> {
     rig.deployedConsumerEnv(plainQueues.queueUrl, plainQueues.dlqUrl),
   );
   let plainStartedAt: number | undefined;
-  await pollUntil(
+  await waitFor(
     async () => {
       const { total } = await queueDepth(sqs, plainQueues.queueUrl);
       if (plainStartedAt === undefined && total < backlog) plainStartedAt = performance.now();
       return total === 0;
     },
-    'the plain drain of the recovery backlog',
-    120_000 + backlog * 20,
+    {
+      what: 'the plain drain of the recovery backlog',
+      timeoutMs: 120_000 + backlog * 20,
+      intervalMs: POLL_INTERVAL_MS,
+    },
   );
   const plainDrainSeconds = (performance.now() - (plainStartedAt ?? Number.NaN)) / 1000;
   await plainConsumer.stop();
@@ -371,11 +362,11 @@ async function measureRecovery(rig: RecoveryRig): Promise<RecoveryFigures> {
   await rig.killApi();
   const outageStartedAt = performance.now();
   await fillQueue(sqs, queues.queueUrl, backlog);
-  await pollUntil(
-    () => Promise.resolve(consumer.output().includes('"msg":"consumer paused"')),
-    'the consumer to pause',
-    60_000,
-  );
+  await waitFor(() => Promise.resolve(consumer.output().includes('"msg":"consumer paused"')), {
+    what: 'the consumer to pause',
+    timeoutMs: 60_000,
+    intervalMs: POLL_INTERVAL_MS,
+  });
   // The outage itself: the scenario's length, not a wait for work.
   const remainingMs =
     parameters.recoveryOutageSeconds * 1000 - (performance.now() - outageStartedAt);
@@ -385,7 +376,7 @@ async function measureRecovery(rig: RecoveryRig): Promise<RecoveryFigures> {
   const apiBackAtEpochMs = Date.now();
   const outageSeconds = (apiBackAt - outageStartedAt) / 1000;
   let resumedAtEpochMs = Number.NaN;
-  await pollUntil(
+  await waitFor(
     async () => {
       // Read early and often: the output keeps only its last 64 KiB, and deliveries log at info.
       if (Number.isNaN(resumedAtEpochMs)) {
@@ -393,8 +384,11 @@ async function measureRecovery(rig: RecoveryRig): Promise<RecoveryFigures> {
       }
       return (await queueDepth(sqs, queues.queueUrl)).total === 0;
     },
-    'the recovery backlog to drain',
-    120_000 + backlog * 20,
+    {
+      what: 'the recovery backlog to drain',
+      timeoutMs: 120_000 + backlog * 20,
+      intervalMs: POLL_INTERVAL_MS,
+    },
   );
   const recoverySeconds = (performance.now() - apiBackAt) / 1000;
   const resumeSeconds = (resumedAtEpochMs - apiBackAtEpochMs) / 1000;
@@ -627,10 +621,13 @@ async function main(): Promise<void> {
     const restartStartedAt = performance.now();
     api = await startApi();
     const apiBackAt = performance.now();
-    await pollUntil(
+    await waitFor(
       async () => (await queueDepth(localSqs.sqs, fallbackQueues.queueUrl)).total === 0,
-      'the outage backlog to drain',
-      120_000 + outageBacklog * 20,
+      {
+        what: 'the outage backlog to drain',
+        timeoutMs: 120_000 + outageBacklog * 20,
+        intervalMs: POLL_INTERVAL_MS,
+      },
     );
     const outageDrainSeconds = (performance.now() - apiBackAt) / 1000;
     const apiRestartSeconds = (apiBackAt - restartStartedAt) / 1000;
@@ -684,7 +681,7 @@ async function main(): Promise<void> {
     let depthAtStart = 0;
     let drainMachineBefore = machineCpuTimes();
     let drainCpuBefore = { consumer: 0, api: 0, self: 0 };
-    await pollUntil(
+    await waitFor(
       async () => {
         const { total } = await queueDepth(localSqs.sqs, backlogQueues.queueUrl);
         if (drainStartedAt === undefined && total < parameters.backlog) {
@@ -699,8 +696,11 @@ async function main(): Promise<void> {
         }
         return total === 0;
       },
-      'the consumer to drain the backlog',
-      120_000 + parameters.backlog * 20,
+      {
+        what: 'the consumer to drain the backlog',
+        timeoutMs: 120_000 + parameters.backlog * 20,
+        intervalMs: POLL_INTERVAL_MS,
+      },
     );
     const drainSeconds = (performance.now() - (drainStartedAt ?? Number.NaN)) / 1000;
     const drainMachineBusy = busyShare(drainMachineBefore, machineCpuTimes());

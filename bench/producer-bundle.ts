@@ -1,20 +1,21 @@
 /**
- * `npx tsx bench/producer-bundle.ts` — bundles the producer Lambda the way the stack does
- * (esbuild, one CommonJS file, `@aws-sdk/*` left to the Lambda runtime) and reports its size,
- * minified and not, beside gzip. Writes `bench/results/producer-bundle.json`.
+ * `npx tsx bench/producer-bundle.ts` — bundles the producer Lambda with the stack's own options
+ * (stacks/producer-bundling.ts) and reports its size, minified and not, beside gzip. Writes
+ * `bench/results/producer-bundle.json`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-
-export const PRODUCER_ENTRY = 'producer/handler.ts';
+import { producerEsbuildOptions } from '../stacks/producer-bundling';
 
 export interface ProducerBundle {
   code: string;
+  /** The linked source map, as deployed beside the code. */
+  sourceMap: string | undefined;
   bytes: number;
   gzipBytes: number;
-  /** Modules left for the runtime to provide (should be `@aws-sdk/*` and Node built-ins only). */
+  /** Modules left for the runtime to provide (the AWS SDK, Smithy and Node built-ins only). */
   externalImports: string[];
   /** Bytes in the output per npm package or project folder, largest first. */
   largestInputs: Array<{ input: string; bytes: number }>;
@@ -27,28 +28,26 @@ const packageOf = (input: string): string => {
   return input.replace(/^([^/]+)\/.*$/, '$1/');
 };
 
-/** Bundles the producer handler in memory; `minify` as the stack chooses (CDK's default is off). */
+/**
+ * Bundles the producer handler in memory with the stack's options (minified unless asked
+ * otherwise, to measure what minifying saves).
+ */
 export async function bundleProducer(
   options: { minify?: boolean; rootDir?: string } = {},
 ): Promise<ProducerBundle> {
   const rootDir = options.rootDir ?? path.resolve(__dirname, '..');
+  const outfile = path.join(rootDir, 'dist', 'producer', 'index.js');
   const result = await build({
-    absWorkingDir: rootDir,
-    entryPoints: [path.join(rootDir, PRODUCER_ENTRY)],
-    bundle: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'cjs',
-    minify: options.minify ?? true,
-    external: ['@aws-sdk/*'],
+    ...producerEsbuildOptions(rootDir, { outfile, minify: options.minify }),
     metafile: true,
     write: false,
     logLevel: 'silent',
   });
-  const [output] = result.outputFiles;
-  if (output === undefined) throw new Error('esbuild produced no output');
+  const output = result.outputFiles.find((file) => file.path === outfile);
+  const sourceMap = result.outputFiles.find((file) => file.path === `${outfile}.map`);
+  if (output === undefined) throw new Error('esbuild produced no bundle');
   const metafile: Metafile = result.metafile;
-  const [outputMeta] = Object.values(metafile.outputs);
+  const outputMeta = metafile.outputs[path.relative(rootDir, outfile).split(path.sep).join('/')];
   const externalImports = [
     ...new Set(
       (outputMeta?.imports ?? []).filter((entry) => entry.external).map((entry) => entry.path),
@@ -64,6 +63,7 @@ export async function bundleProducer(
     .sort((a, b) => b.bytes - a.bytes);
   return {
     code: output.text,
+    sourceMap: sourceMap?.text,
     bytes: output.contents.byteLength,
     gzipBytes: gzipSync(output.contents).byteLength,
     externalImports,

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { apiUrlTransportProblem, ConfigError, envFields, parseEnv } from '#contract/config';
+import {
+  apiUrlTransportProblem,
+  ConfigError,
+  envFields,
+  headerSourceProblem,
+  parseEnv,
+} from '#contract/config';
 import type { SenderHeaderSecretSetting } from '#contract/header-secret-source';
 import {
   DEFAULT_BACKOFF_BASE_SECONDS,
@@ -7,15 +13,13 @@ import {
   MAX_VISIBILITY_TIMEOUT_SECONDS,
 } from './backoff';
 
-/** Where the header value to send comes from. */
-export type HeaderSecretSetting = SenderHeaderSecretSetting;
-
 export interface ConsumerConfig {
   registrationQueueUrl: string;
   deadLetterQueueUrl: string;
   apiUrl: string;
   headerName: string;
-  headerSecret: HeaderSecretSetting;
+  /** Where the header value to send comes from. */
+  headerSecret: SenderHeaderSecretSetting;
   /** Cap on one delivery attempt, connection to last byte. */
   apiTimeoutMs: number;
   /** Deliveries in flight at once, across all receive loops. */
@@ -69,12 +73,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Consu
   const problems: string[] = [];
   const transportProblem = apiUrlTransportProblem(parsed.API_URL, parsed.ALLOW_PLAIN_HTTP_API);
   if (transportProblem) problems.push(transportProblem);
-  if (parsed.AUTH_HEADER_SECRET !== undefined && parsed.AUTH_SECRET_ARN !== undefined) {
-    problems.push('AUTH_HEADER_SECRET: set either AUTH_HEADER_SECRET or AUTH_SECRET_ARN, not both');
-  }
-  if (parsed.AUTH_HEADER_SECRET === undefined && parsed.AUTH_SECRET_ARN === undefined) {
-    problems.push('AUTH_HEADER_SECRET: required (or AUTH_SECRET_ARN in AWS)');
-  }
+  const headerProblem = headerSourceProblem('AUTH_HEADER_SECRET', {
+    value: parsed.AUTH_HEADER_SECRET,
+    secretArn: parsed.AUTH_SECRET_ARN,
+  });
+  if (headerProblem !== undefined) problems.push(headerProblem);
   if (parsed.BACKOFF_MAX_SECONDS < parsed.BACKOFF_BASE_SECONDS) {
     problems.push('BACKOFF_MAX_SECONDS: must not be below BACKOFF_BASE_SECONDS');
   }
@@ -83,7 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Consu
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 
-  const headerSecret: HeaderSecretSetting =
+  const headerSecret: SenderHeaderSecretSetting =
     parsed.AUTH_HEADER_SECRET !== undefined
       ? { kind: 'static', value: parsed.AUTH_HEADER_SECRET }
       : { kind: 'secrets-manager', secretArn: parsed.AUTH_SECRET_ARN ?? '' };

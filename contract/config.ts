@@ -93,3 +93,34 @@ export const envFields = {
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
 };
+
+/** Where a runtime's header value(s) come from: given directly, or a Secrets Manager secret. */
+export type HeaderSecretChoice<V> =
+  { kind: 'static'; value: V } | { kind: 'secrets-manager'; secretArn: string };
+
+/**
+ * The problem, if any, with a runtime's header setting: exactly one of `valueVariable` (the value
+ * itself, locally) and `AUTH_SECRET_ARN` (in AWS) must be set. One message for every runtime.
+ */
+export function headerSourceProblem(
+  valueVariable: string,
+  setting: { value: unknown; secretArn: string | undefined },
+): string | undefined {
+  const given = [setting.value, setting.secretArn].filter((value) => value !== undefined);
+  return given.length === 1
+    ? undefined
+    : `${valueVariable}: set exactly one of ${valueVariable} (the value, locally) or AUTH_SECRET_ARN (in AWS), not both or neither`;
+}
+
+/** The header setting from `valueVariable` or `AUTH_SECRET_ARN`; ConfigError unless exactly one. */
+export function chooseHeaderSource<V>(
+  valueVariable: string,
+  value: V | undefined,
+  secretArn: string | undefined,
+): HeaderSecretChoice<V> {
+  const problem = headerSourceProblem(valueVariable, { value, secretArn });
+  if (problem !== undefined) throw new ConfigError(`Invalid configuration: ${problem}`);
+  return value !== undefined
+    ? { kind: 'static', value }
+    : { kind: 'secrets-manager', secretArn: secretArn ?? '' };
+}

@@ -1,3 +1,4 @@
+import { describeError } from './describe-error';
 import type { HeaderSecretSource } from './header-secret-source';
 import { postJson, RequestTimeoutError, type AgentFor } from './json-post';
 import type { Registration } from './registration';
@@ -97,14 +98,6 @@ export interface DeliverOptions {
 export interface RegistrationClient {
   deliver(registration: Registration, options: DeliverOptions): Promise<DeliveryResult>;
 }
-
-const describeError = (error: unknown): string => {
-  if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return `${error.name}: ${error.message}${cause}`;
-  }
-  return String(error);
-};
 
 /** Reads an error body's message without trusting its shape. */
 const errorMessageOf = (body: unknown): string | undefined => {

@@ -1,5 +1,11 @@
 import * as z from 'zod';
-import { apiUrlTransportProblem, ConfigError, envFields, parseEnv } from '#contract/config';
+import {
+  apiUrlTransportProblem,
+  chooseHeaderSource,
+  ConfigError,
+  envFields,
+  parseEnv,
+} from '#contract/config';
 import type { SenderHeaderSecretSetting } from '#contract/header-secret-source';
 
 const envSchema = z.object({
@@ -13,16 +19,14 @@ const envSchema = z.object({
   BREAKER_OPEN_MS: envFields.positiveInt(30_000),
 });
 
-/** Where the header value to send comes from: a local value, or the Secrets Manager secret. */
-export type ProducerHeaderSecretConfig = SenderHeaderSecretSetting;
-
 export interface ProducerConfig {
   /** Base URL of the API; registrations go to `${apiUrl}/user`. */
   apiUrl: string;
   /** The fallback queue (`QUEUE_URL`). The SQS endpoint itself comes from the SDK's own settings. */
   registrationQueueUrl: string;
   authHeaderName: string;
-  headerSecret: ProducerHeaderSecretConfig;
+  /** Where the header value to send comes from: a local value, or the Secrets Manager secret. */
+  headerSecret: SenderHeaderSecretSetting;
   /** Upper bound for the API attempt; the Lambda deadline may shorten it further. */
   apiTimeoutMs: number;
   /** How long a warm container skips the API after seeing it fail. */
@@ -38,21 +42,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Produ
 
   const transportProblem = apiUrlTransportProblem(vars.API_URL, vars.ALLOW_PLAIN_HTTP_API);
   if (transportProblem) throw new ConfigError(`Invalid configuration: ${transportProblem}`);
-  if (vars.AUTH_HEADER_SECRET && vars.AUTH_SECRET_ARN) {
-    throw new ConfigError(
-      'Invalid configuration: AUTH_HEADER_SECRET and AUTH_SECRET_ARN are exclusive; set one',
-    );
-  }
-  let headerSecret: ProducerHeaderSecretConfig;
-  if (vars.AUTH_HEADER_SECRET) {
-    headerSecret = { kind: 'static', value: vars.AUTH_HEADER_SECRET };
-  } else if (vars.AUTH_SECRET_ARN) {
-    headerSecret = { kind: 'secrets-manager', secretArn: vars.AUTH_SECRET_ARN };
-  } else {
-    throw new ConfigError(
-      'Invalid configuration: AUTH_HEADER_SECRET (32+ characters) or AUTH_SECRET_ARN is required',
-    );
-  }
+  const choice = chooseHeaderSource(
+    'AUTH_HEADER_SECRET',
+    vars.AUTH_HEADER_SECRET,
+    vars.AUTH_SECRET_ARN,
+  );
+  const headerSecret: SenderHeaderSecretSetting =
+    choice.kind === 'static' ? { kind: 'static', value: choice.value } : choice;
 
   return Object.freeze({
     apiUrl: vars.API_URL,

@@ -3,6 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, PostConfirmationTriggerEvent } from 'aws-lambda';
+import { describeError } from '#contract/describe-error';
 import { senderHeaderSecretSource } from '#contract/header-secret-source';
 import { createRegistrationClient } from '#contract/registration-client';
 import { createCircuitBreaker } from './circuit-breaker';
@@ -49,9 +50,6 @@ function getRegistrar(): Registrar {
   }
   return registrar;
 }
-
-const describeError = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 /**
  * Lets a local driver (`npm run signup`) see which path each invocation took, without changing

@@ -9,8 +9,6 @@ export const SERVICE_ENTRIES = {
   reconciler: 'reconciler/main.ts',
 } as const;
 
-export type ServiceBundleName = keyof typeof SERVICE_ENTRIES;
-
 export interface BuildServiceBundlesOptions {
   /** Repository root holding package.json and the entries. @default the parent of scripts/ */
   rootDir?: string;

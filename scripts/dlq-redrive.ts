@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { parseEnv } from '#contract/config';
-import { redriveDeadLetters, type RedriveMethod } from '../consumer/dlq-redrive';
+import { redriveDeadLetters, type RedriveMethod } from './redrive-dead-letters';
 import { createLocalSqsClient } from './local/local-sqs';
 import { LOCAL_PIPELINE_FILE, readPipelineSettings } from './local/pipeline-settings';
 

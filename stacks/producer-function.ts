@@ -8,6 +8,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TRIGGER_TIMEOUT_MS } from '#contract/delivery';
+import { PRODUCER_BUNDLING, producerNodejsBundling } from './producer-bundling';
 
 /** Cognito gives a trigger 5 s in all; the function must be done (or failed) by then. */
 export const PRODUCER_TIMEOUT = Duration.millis(TRIGGER_TIMEOUT_MS);
@@ -47,7 +48,7 @@ export class ProducerFunction extends Construct {
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       description: 'Cognito PostConfirmation trigger: registers new users with the API',
-      entry: path.join(props.sourceRoot, 'producer', 'handler.ts'),
+      entry: path.join(props.sourceRoot, PRODUCER_BUNDLING.entry),
       handler: 'handler',
       projectRoot: props.sourceRoot,
       depsLockFilePath: path.join(props.sourceRoot, 'package-lock.json'),
@@ -68,15 +69,7 @@ export class ProducerFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: 'producer',
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        format: nodejs.OutputFormat.CJS,
-        // The runtime ships the AWS SDK v3; bundling it would only slow the cold start.
-        externalModules: ['@aws-sdk/*', '@smithy/*'],
-      },
+      bundling: producerNodejsBundling(),
     });
 
     props.headerSecret.grantRead(this.function);

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 
 /** A long-running child process started by a bench (an API, a consumer). */
 export interface ChildService {
@@ -86,18 +85,6 @@ export async function startChildService(options: StartChildServiceOptions): Prom
   const pid = child.pid;
   if (pid === undefined) throw new Error('child has no pid');
   return { pid, output: () => output, exited, stop };
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago (for children that must be told a port). */
-export function freeLocalPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** True when GET `url` answers 2xx within `timeoutMs`; for `ready` checks. */

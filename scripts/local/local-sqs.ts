@@ -1,5 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 
 /** Region the local queues live in: it appears in their ARNs and in the clients' signatures. */
 export const LOCAL_SQS_REGION = 'us-east-1';
@@ -135,4 +140,41 @@ export async function startLocalSqs({ port = 0 }: LocalSqsOptions = {}): Promise
       await app.close();
     },
   };
+}
+
+/** Visible and in-flight message counts of a queue (delayed messages are in neither). */
+export async function queueDepth(
+  sqs: SQSClient,
+  queueUrl: string,
+): Promise<{ visible: number; inFlight: number; total: number }> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  const visible = Number(Attributes.ApproximateNumberOfMessages ?? '0');
+  const inFlight = Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? '0');
+  return { visible, inFlight, total: visible + inFlight };
+}
+
+/** Sends bodies in batches of 10; returns the message ids in order. */
+export async function sendBodies(
+  sqs: SQSClient,
+  queueUrl: string,
+  bodies: readonly string[],
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (let start = 0; start < bodies.length; start += 10) {
+    const chunk = bodies.slice(start, start + 10);
+    const output = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: chunk.map((body, index) => ({ Id: `b${index}`, MessageBody: body })),
+      }),
+    );
+    if ((output.Failed ?? []).length > 0) throw new Error('SendMessageBatch failed');
+    ids.push(...(output.Successful ?? []).map((entry) => entry.MessageId ?? ''));
+  }
+  return ids;
 }

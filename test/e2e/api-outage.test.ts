@@ -10,7 +10,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,17 +23,18 @@ import {
   mapConcurrently,
   type ProducerInvoker,
 } from '../../scripts/local/producer-invocations';
-import { postConfirmationEvent } from '../helpers/cognito-events';
+import { postConfirmationEvent } from '../../fixtures/cognito-events';
 import { queueDepth, startLocalSqs, type LocalSqs, type QueuePair } from '../helpers/local-sqs';
-import { newHeaderSecret } from '../helpers/registrations';
+import { newHeaderSecret } from '../../fixtures/registrations';
 import {
   createScratchServerDatabase,
   databaseKind,
   postgresTarget,
   serverDatabaseUrl,
-} from '../helpers/test-database';
+} from '../../fixtures/test-database';
 import { isolateEnv, PRODUCER_ENV_NAMES } from '../helpers/process-env';
-import { waitFor } from '../helpers/wait-for';
+import { freeLocalPort } from '../../scripts/local/free-port';
+import { waitFor } from '../../scripts/local/wait-for';
 import { percentile as nearestRankPercentile } from '../../bench/lib/stats';
 import { retryWindowSeconds } from '../../consumer/backoff';
 
@@ -79,17 +79,6 @@ interface SignUpRun {
   thrown: number;
   elapsedMs: number;
 }
-
-/** A port on 127.0.0.1 that was free a moment ago: the restarted API must get the same one. */
-const freeLocalPort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 /** Spawns one service entry point, keeping the tail of its output (reading it so it never blocks). */
 function startService(entry: string, env: NodeJS.ProcessEnv): ServiceProcess {

@@ -5,8 +5,8 @@ import { DEFAULT_AUTH_HEADER_NAME } from '#contract/auth-header';
 import type { HeaderSecretSource } from '#contract/header-secret-source';
 import type { ApiConfig } from '../../api/config';
 import { startApi, type RunningApi } from '../../api/start-api';
-import { newHeaderSecret } from './registrations';
-import { openTestDatabase } from './test-database';
+import { newHeaderSecret } from '../../fixtures/registrations';
+import { openTestDatabase } from '../../fixtures/test-database';
 
 export interface TestApi extends RunningApi {
   headerName: string;

@@ -25,7 +25,7 @@ import { createRegistrationClient, type RegistrationClient } from '#contract/reg
 import { createApp } from '../../api/create-app';
 import { createHeaderRotation, type RotationEvent } from '../../rotation/header-rotation';
 import { WAF_RULE_NAMES } from '../../stacks/waf-guard';
-import { newRegistration } from '../helpers/registrations';
+import { newRegistration } from '../../fixtures/registrations';
 import { logicalIdsOf, synthApp, TEST_HOSTED_ZONE, type TemplateJson } from './synth-app';
 import { resolveValue, WafEvaluator, type IntrinsicValues, type WafRequest } from './waf-evaluator';
 

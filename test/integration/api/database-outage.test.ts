@@ -4,15 +4,15 @@ import ClientPgLite from 'knex-pglite';
 import { openDatabase } from '../../../api/database';
 import { migratorConfig } from '../../../migrations/index';
 import { countUsers, errorCodeOf, startTestApi, type TestApi } from '../../helpers/api-harness';
-import { newRegistration } from '../../helpers/registrations';
+import { newRegistration } from '../../../fixtures/registrations';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy';
 import {
   openTestDatabase,
   postgresTarget,
   quietLogger,
   serverDatabaseUrl,
-} from '../../helpers/test-database';
-import { waitFor } from '../../helpers/wait-for';
+} from '../../../fixtures/test-database';
+import { waitFor } from '../../../scripts/local/wait-for';
 
 if (serverDatabaseUrl) {
   const serverUrl = serverDatabaseUrl;

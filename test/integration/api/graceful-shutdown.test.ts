@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { newHeaderSecret, newRegistration } from '../../helpers/registrations';
-import { serverDatabaseUrl } from '../../helpers/test-database';
-import { waitFor } from '../../helpers/wait-for';
+import { newHeaderSecret, newRegistration } from '../../../fixtures/registrations';
+import { serverDatabaseUrl } from '../../../fixtures/test-database';
+import { freeLocalPort } from '../../../scripts/local/free-port';
+import { waitFor } from '../../../scripts/local/wait-for';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 
@@ -20,21 +21,12 @@ function spawnApi(env: Record<string, string>): { child: ChildProcess; output: (
   return { child, output: () => output };
 }
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-
 const exitOf = (child: ChildProcess): Promise<number | null> =>
   new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 
 describe('api process lifecycle', () => {
   it('when SIGTERM arrives mid-request, then the request completes, the process exits 0', async () => {
-    const port = await freePort();
+    const port = await freeLocalPort();
     const secret = newHeaderSecret();
     const { child, output } = spawnApi({
       PORT: String(port),

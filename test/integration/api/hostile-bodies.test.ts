@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import type { RegistrationResponse } from '#contract/user';
 import { countUsers, useApiOnTestDatabase } from '../../helpers/api-harness';
-import { newRegistration } from '../../helpers/registrations';
-import { databaseKind } from '../../helpers/test-database';
+import { newRegistration } from '../../../fixtures/registrations';
+import { databaseKind } from '../../../fixtures/test-database';
 
 const hostileStrings = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 64 }),

@@ -7,8 +7,8 @@ import {
   postgresTarget,
   quietLogger,
   serverDatabaseUrl,
-} from '../../helpers/test-database';
-import { newRegistration } from '../../helpers/registrations';
+} from '../../../fixtures/test-database';
+import { newRegistration } from '../../../fixtures/registrations';
 
 const ALL_MIGRATIONS = [
   '20261125000000_create_users',

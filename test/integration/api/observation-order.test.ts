@@ -1,8 +1,8 @@
 import type { Registration } from '#contract/registration';
 import type { RegistrationResponse } from '#contract/user';
 import { useApiOnTestDatabase } from '../../helpers/api-harness';
-import { newRegistration } from '../../helpers/registrations';
-import { databaseKind } from '../../helpers/test-database';
+import { newRegistration } from '../../../fixtures/registrations';
+import { databaseKind } from '../../../fixtures/test-database';
 
 const at = (minutesAgo: number): string => new Date(Date.now() - minutesAgo * 60_000).toISOString();
 

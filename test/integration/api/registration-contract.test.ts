@@ -5,8 +5,8 @@ import {
   errorMessageOf,
   useApiOnTestDatabase,
 } from '../../helpers/api-harness';
-import { newHeaderSecret, newRegistration } from '../../helpers/registrations';
-import { databaseKind } from '../../helpers/test-database';
+import { newHeaderSecret, newRegistration } from '../../../fixtures/registrations';
+import { databaseKind } from '../../../fixtures/test-database';
 
 const userOf = (response: { body: unknown }): StoredUser =>
   (response.body as RegistrationResponse).user;

@@ -2,14 +2,14 @@ import type { Knex } from 'knex';
 import { openDatabase } from '../../../api/database';
 import { migratorConfig } from '../../../migrations/index';
 import { countUsers, errorCodeOf, startTestApi, type TestApi } from '../../helpers/api-harness';
-import { newRegistration } from '../../helpers/registrations';
+import { newRegistration } from '../../../fixtures/registrations';
 import {
   createScratchServerDatabase,
   databaseKind,
   postgresTarget,
   quietLogger,
   serverDatabaseUrl,
-} from '../../helpers/test-database';
+} from '../../../fixtures/test-database';
 
 interface LogLine {
   level: number;

@@ -16,14 +16,14 @@ import {
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Knex } from 'knex';
-import { freeLocalPort } from '../../../bench/lib/child-service';
+import { freeLocalPort } from '../../../scripts/local/free-port';
 import { fetchInvocations } from '../../../scripts/local/local-lambda';
 import { startLocalPipeline, type LocalPipeline } from '../../../scripts/local/local-pipeline';
 import { LOCAL_USER_POOL_ID } from '../../../scripts/local/local-user-pool';
 import { startTestApi, type TestApi } from '../../helpers/api-harness';
-import { newHeaderSecret } from '../../helpers/registrations';
-import { databaseKind, openTestDatabase } from '../../helpers/test-database';
-import { waitFor } from '../../helpers/wait-for';
+import { newHeaderSecret } from '../../../fixtures/registrations';
+import { databaseKind, openTestDatabase } from '../../../fixtures/test-database';
+import { waitFor } from '../../../scripts/local/wait-for';
 
 const PASSWORD = 'Correct-Horse-42-battery';
 

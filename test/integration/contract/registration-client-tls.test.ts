@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { staticHeaderSecretSource } from '#contract/header-secret-source';
 import { agentsTrusting } from '#contract/json-post';
 import { createRegistrationClient, type RegistrationClient } from '#contract/registration-client';
-import { newHeaderSecret, newRegistration } from '../../helpers/registrations';
+import { newHeaderSecret, newRegistration } from '../../../fixtures/registrations';
 import { testTls, type TestTls } from '../../helpers/test-ca';
 
 interface TlsApi {

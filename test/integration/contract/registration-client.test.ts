@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { staticHeaderSecretSource, type HeaderSecretSource } from '#contract/header-secret-source';
 import { createRegistrationClient } from '#contract/registration-client';
-import { newHeaderSecret, newRegistration } from '../../helpers/registrations';
+import { newHeaderSecret, newRegistration } from '../../../fixtures/registrations';
 import { hang, refusedUrl, startStubApi, type StubApi } from '../../helpers/stub-api';
 
 describe('registration client', () => {

@@ -16,8 +16,8 @@ import {
   type ObserveOutcomes,
   type TriggerHandler,
 } from '../../../scripts/local/producer-invocations';
-import { postConfirmationEvent } from '../../helpers/cognito-events';
-import { waitFor } from '../../helpers/wait-for';
+import { postConfirmationEvent } from '../../../fixtures/cognito-events';
+import { waitFor } from '../../../scripts/local/wait-for';
 
 const FUNCTION_NAME = 'test-producer';
 const TIMEOUT_MS = 400;

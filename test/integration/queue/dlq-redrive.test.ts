@@ -1,14 +1,9 @@
 import path from 'node:path';
-import { redriveDeadLetters, type RedriveMethod } from '../../../consumer/dlq-redrive';
+import { redriveDeadLetters, type RedriveMethod } from '../../../scripts/redrive-dead-letters';
 import { exitOf, spawnEntry } from '../../../scripts/local/child-process';
-import {
-  queueDepth,
-  sendBodies,
-  startLocalSqs,
-  waitFor,
-  type LocalSqs,
-} from '../../helpers/local-sqs';
-import { newRegistration } from '../../helpers/registrations';
+import { queueDepth, sendBodies, startLocalSqs, type LocalSqs } from '../../helpers/local-sqs';
+import { waitFor } from '../../../scripts/local/wait-for';
+import { newRegistration } from '../../../fixtures/registrations';
 import { created, startStubApi, type StubApi } from '../../helpers/stub-api';
 import { startTestWorker, uniqueQueueName } from './worker-harness';
 
@@ -49,7 +44,7 @@ describe('dlq:redrive', () => {
         registrations.map((r) => JSON.stringify(r)),
       );
       const { worker } = startTestWorker(localSqs, queues, api);
-      await waitFor(() => worker.stats().deadLettered === 12, 'twelve dead-letters');
+      await waitFor(() => worker.stats().deadLettered === 12, { what: 'twelve dead-letters' });
       api.setBehaviour(created);
 
       const summary = await redriveDeadLetters({
@@ -59,7 +54,9 @@ describe('dlq:redrive', () => {
         method,
         pollIntervalMs: 100,
       });
-      await waitFor(() => worker.stats().delivered === 12, 'twelve deliveries after the redrive');
+      await waitFor(() => worker.stats().delivered === 12, {
+        what: 'twelve deliveries after the redrive',
+      });
       await worker.stop();
 
       expect(summary).toMatchObject({ method: 'copy', moved: 12, failed: 0, remaining: 0 });

@@ -9,8 +9,9 @@ import {
 } from '../../../scripts/local/local-pipeline';
 import { createLocalSqsClient } from '../../../scripts/local/local-sqs';
 import { readPipelineSettings } from '../../../scripts/local/pipeline-settings';
-import { queueDepth, sendBodies, waitFor } from '../../helpers/local-sqs';
-import { newHeaderSecret, newRegistration } from '../../helpers/registrations';
+import { queueDepth, sendBodies } from '../../helpers/local-sqs';
+import { waitFor } from '../../../scripts/local/wait-for';
+import { newHeaderSecret, newRegistration } from '../../../fixtures/registrations';
 import { startStubApi } from '../../helpers/stub-api';
 
 describe('local pipeline', () => {
@@ -52,13 +53,13 @@ describe('local pipeline', () => {
       const sqs = createLocalSqsClient(pipeline.settings.sqsEndpoint, pipeline.settings.region);
 
       await sendBodies(sqs, pipeline.settings.queueUrl, [JSON.stringify(registration)]);
-      await waitFor(() => api.requests.length === 1, 'the consumer child to deliver', {
+      await waitFor(() => api.requests.length === 1, {
+        what: 'the consumer child to deliver',
         timeoutMs: 20_000,
       });
-      await waitFor(
-        async () => (await queueDepth(sqs, pipeline.settings.queueUrl)).total === 0,
-        'the delete',
-      );
+      await waitFor(async () => (await queueDepth(sqs, pipeline.settings.queueUrl)).total === 0, {
+        what: 'the delete',
+      });
 
       expect(mode).toBe(0o600);
       expect(written).toEqual(pipeline.settings);

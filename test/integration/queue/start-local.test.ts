@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exitOf } from '../../../scripts/local/child-process';
 import { canBind, freeLocalPort } from '../../../scripts/local/free-port';
-import { waitFor } from '../../helpers/wait-for';
+import { waitFor } from '../../../scripts/local/wait-for';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 

@@ -7,7 +7,7 @@ import type { ConsumerMetrics } from '../../../consumer/consumer-metrics';
 import type { DeadLetterSender } from '../../../consumer/dead-letter';
 import { createWorker, type Worker, type WorkerConfig } from '../../../consumer/create-worker';
 import type { LocalSqs, QueuePair } from '../../helpers/local-sqs';
-import { newHeaderSecret } from '../../helpers/registrations';
+import { newHeaderSecret } from '../../../fixtures/registrations';
 import type { StubApi } from '../../helpers/stub-api';
 
 export const HEADER_NAME = 'x-custom-auth';

@@ -1,12 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import {
-  queueDepth,
-  sendBodies,
-  startLocalSqs,
-  waitFor,
-  type LocalSqs,
-} from '../../helpers/local-sqs';
-import { newRegistration } from '../../helpers/registrations';
+import { queueDepth, sendBodies, startLocalSqs, type LocalSqs } from '../../helpers/local-sqs';
+import { waitFor } from '../../../scripts/local/wait-for';
+import { newRegistration } from '../../../fixtures/registrations';
 import { created, startStubApi, type StubApi } from '../../helpers/stub-api';
 import { startTestWorker, uniqueQueueName, type TestWorker } from './worker-harness';
 
@@ -65,7 +60,7 @@ describe('consumer worker through an API outage', () => {
     const receiveCounts = new Map<string, number>();
     worker.on('delivered', (report) => receiveCounts.set(report.sub ?? '', report.receiveCount));
 
-    await waitFor(() => metrics.some((metric) => metric.name === 'paused'), 'the pause');
+    await waitFor(() => metrics.some((metric) => metric.name === 'paused'), { what: 'the pause' });
     const receivesAtPause = receiveRequests;
     const late = Array.from({ length: 20 }, () => newRegistration());
     await sendBodies(
@@ -78,13 +73,14 @@ describe('consumer worker through an API outage', () => {
     const probesAtPause = running.probeAttempts;
     await waitFor(
       () => (running?.probeAttempts ?? 0) >= probesAtPause + PROBES_PAST_OUTAGE_VISIBILITY,
-      'the outage to outlast the short visibility',
+      { what: 'the outage to outlast the short visibility' },
     );
     const receivesWhilePaused = receiveRequests - receivesAtPause;
 
     await api.comeBack();
     const backAt = performance.now();
-    await waitFor(() => worker.stats().delivered === 25, 'all 25 delivered', {
+    await waitFor(() => worker.stats().delivered === 25, {
+      what: 'all 25 delivered',
       timeoutMs: RESUME_LIMIT_MS,
     });
     const resumeMs = performance.now() - backAt;
@@ -116,11 +112,12 @@ describe('consumer worker through an API outage', () => {
     running = startTestWorker(localSqs, queues, api, { backoff: LONG_BACKOFF });
     const { worker, metrics } = running;
 
-    await waitFor(() => metrics.some((metric) => metric.name === 'paused'), 'the pause');
+    await waitFor(() => metrics.some((metric) => metric.name === 'paused'), { what: 'the pause' });
     const probesWhilePaused = api.probes;
-    await waitFor(() => api.probes >= probesWhilePaused + 2, 'probes while paused');
+    await waitFor(() => api.probes >= probesWhilePaused + 2, { what: 'probes while paused' });
     databaseUp = true;
-    await waitFor(() => worker.stats().delivered === 1, 'the delivery', {
+    await waitFor(() => worker.stats().delivered === 1, {
+      what: 'the delivery',
       timeoutMs: RESUME_LIMIT_MS,
     });
 
@@ -153,10 +150,9 @@ describe('consumer worker through an API outage', () => {
         defect: report.defect,
       }),
     );
-    await waitFor(
-      () => running?.worker.stats().delivered === 5 && retried.length === 1,
-      'five deliveries and one retry',
-    );
+    await waitFor(() => running?.worker.stats().delivered === 5 && retried.length === 1, {
+      what: 'five deliveries and one retry',
+    });
 
     expect(retried).toEqual([{ sub: faulty.sub, seconds: 300, defect: true }]);
     expect(running.metrics).toEqual([{ name: 'serverDefect' }]);
@@ -174,9 +170,11 @@ describe('consumer worker through an API outage', () => {
     await sendBodies(localSqs.sqs, queues.queueUrl, [JSON.stringify(newRegistration())]);
     running = startTestWorker(localSqs, queues, api, { backoff: LONG_BACKOFF });
     const { worker, metrics } = running;
-    await waitFor(() => metrics.some((metric) => metric.name === 'paused'), 'the pause');
+    await waitFor(() => metrics.some((metric) => metric.name === 'paused'), { what: 'the pause' });
     const probesAtPause = running.probeAttempts;
-    await waitFor(() => (running?.probeAttempts ?? 0) >= probesAtPause + 3, 'probing while paused');
+    await waitFor(() => (running?.probeAttempts ?? 0) >= probesAtPause + 3, {
+      what: 'probing while paused',
+    });
     const receivesBeforeStop = receiveRequests;
 
     const stopStartedAt = performance.now();

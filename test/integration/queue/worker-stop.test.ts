@@ -1,13 +1,8 @@
 import path from 'node:path';
 import { exitOf, spawnEntry, stopChild } from '../../../scripts/local/child-process';
-import {
-  queueDepth,
-  sendBodies,
-  startLocalSqs,
-  waitFor,
-  type LocalSqs,
-} from '../../helpers/local-sqs';
-import { newHeaderSecret, newRegistration } from '../../helpers/registrations';
+import { queueDepth, sendBodies, startLocalSqs, type LocalSqs } from '../../helpers/local-sqs';
+import { waitFor } from '../../../scripts/local/wait-for';
+import { newHeaderSecret, newRegistration } from '../../../fixtures/registrations';
 import { created, startStubApi, type StubApi } from '../../helpers/stub-api';
 import type { Worker, WorkerStats } from '../../../consumer/create-worker';
 import { startTestWorker, uniqueQueueName } from './worker-harness';
@@ -48,7 +43,7 @@ describe('consumer shutdown', () => {
       receiveBatchSize: 4,
       deliveryConcurrency: 4,
     });
-    await waitFor(() => api.inFlight === 4, 'four deliveries held by the API');
+    await waitFor(() => api.inFlight === 4, { what: 'four deliveries held by the API' });
 
     const stopping = first.worker.stop();
     held.splice(0).forEach((release) => release());
@@ -70,7 +65,7 @@ describe('consumer shutdown', () => {
 
     api.setBehaviour(created);
     const second = startTestWorker(localSqs, queues, api);
-    await waitFor(() => second.worker.stats().delivered === 4, 'the rest delivered');
+    await waitFor(() => second.worker.stats().delivered === 4, { what: 'the rest delivered' });
     await second.worker.stop();
 
     const subs = api.requests.map((request) => request.body['sub']);
@@ -105,7 +100,9 @@ describe('consumer shutdown', () => {
     );
     try {
       worker = startTestWorker(localSqs, queues, api, { receiveWaitSeconds: 3 }).worker;
-      await waitFor(() => stop.requested !== undefined, 'the stop during the first receive');
+      await waitFor(() => stop.requested !== undefined, {
+        what: 'the stop during the first receive',
+      });
       const final = await stop.requested;
 
       expect(final).toMatchObject({ received: 2, released: 2, delivered: 0 });
@@ -146,13 +143,10 @@ describe('consumer shutdown', () => {
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     try {
-      await waitFor(
-        () => output.split('"msg":"message delivered"').length === 3,
-        'two deliveries',
-        {
-          timeoutMs: 20_000,
-        },
-      );
+      await waitFor(() => output.split('"msg":"message delivered"').length === 3, {
+        what: 'two deliveries',
+        timeoutMs: 20_000,
+      });
 
       const exit = await stopChild(child, { signal: 'SIGTERM', timeoutMs: 10_000 });
 

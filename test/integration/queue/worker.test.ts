@@ -8,10 +8,10 @@ import {
   receiveAll,
   sendBodies,
   startLocalSqs,
-  waitFor,
   type LocalSqs,
 } from '../../helpers/local-sqs';
-import { newRegistration } from '../../helpers/registrations';
+import { waitFor } from '../../../scripts/local/wait-for';
+import { newRegistration } from '../../../fixtures/registrations';
 import { created, startStubApi, type StubApi } from '../../helpers/stub-api';
 import { HEADER_NAME, startTestWorker, uniqueQueueName, type TestWorker } from './worker-harness';
 
@@ -65,7 +65,7 @@ describe('consumer worker against a local SQS server', () => {
       deliveryConcurrency: 4,
       receiveBatchSize: 10,
     });
-    await waitFor(() => running?.worker.stats().delivered === 25, '25 deliveries');
+    await waitFor(() => running?.worker.stats().delivered === 25, { what: '25 deliveries' });
 
     const subs = api.requests.map((request) => request.body['sub']);
     expect(new Set(subs)).toEqual(new Set(registrations.map((r) => r.sub)));
@@ -99,9 +99,10 @@ describe('consumer worker against a local SQS server', () => {
       random: () => 0.999,
     });
     running.worker.on('retried', (report) => retried.push(report.visibilityTimeoutSeconds ?? -1));
-    await waitFor(() => retried.length === 1, 'the retry');
+    await waitFor(() => retried.length === 1, { what: 'the retry' });
     const whileHidden = await queueDepth(localSqs.sqs, queues.queueUrl);
-    await waitFor(() => running?.worker.stats().delivered === 1, 'the delivery', {
+    await waitFor(() => running?.worker.stats().delivered === 1, {
+      what: 'the delivery',
       timeoutMs: 8000,
     });
 
@@ -127,7 +128,10 @@ describe('consumer worker against a local SQS server', () => {
     running = startTestWorker(localSqs, queues, api, { random: () => 0 });
     running.worker.on('retried', (report) => receiveCounts.push(report.receiveCount));
     running.worker.on('delivered', (report) => receiveCounts.push(report.receiveCount));
-    await waitFor(() => receiveCounts.length === 2, 'retry then delivery', { timeoutMs: 8000 });
+    await waitFor(() => receiveCounts.length === 2, {
+      what: 'retry then delivery',
+      timeoutMs: 8000,
+    });
 
     expect(receiveCounts).toEqual([1, 2]);
   });
@@ -148,7 +152,7 @@ describe('consumer worker against a local SQS server', () => {
       '{"sub": not json',
     ]);
     running = startTestWorker(localSqs, queues, api);
-    await waitFor(() => running?.worker.stats().deadLettered === 3, 'three dead-letters');
+    await waitFor(() => running?.worker.stats().deadLettered === 3, { what: 'three dead-letters' });
     const deadLetters = await receiveAll(localSqs.sqs, queues.dlqUrl);
 
     const byReason = Object.fromEntries(
@@ -197,11 +201,11 @@ describe('consumer worker against a local SQS server', () => {
     await sendBodies(localSqs.sqs, queues.queueUrl, [JSON.stringify(registration)]);
     running = startTestWorker(localSqs, queues, api, { deadLetters, random: () => 0 });
     running.worker.on('retried', (report) => retried.push(report.reason ?? ''));
-    await waitFor(() => retried.length === 1, 'the kept message');
+    await waitFor(() => retried.length === 1, { what: 'the kept message' });
     const whileDlqDown = await queueDepth(localSqs.sqs, queues.queueUrl);
     const deletesWhileDlqDown = sentCommands.filter((name) => name.startsWith('DeleteMessage'));
     dlqDown = false;
-    await waitFor(() => running?.worker.stats().deadLettered === 1, 'the dead-lettering');
+    await waitFor(() => running?.worker.stats().deadLettered === 1, { what: 'the dead-lettering' });
     const [deadLetter] = await receiveAll(localSqs.sqs, queues.dlqUrl);
 
     expect(retried).toEqual(['dead_letter_send_failed']);
@@ -220,11 +224,11 @@ describe('consumer worker against a local SQS server', () => {
 
     await sendBodies(localSqs.sqs, queues.queueUrl, [JSON.stringify(registration)]);
     running = startTestWorker(localSqs, queues, api, { random: () => 0.999 });
-    await waitFor(
-      async () => (await queueDepth(localSqs.sqs, queues.dlqUrl)).visible === 1,
-      'the redrive to the DLQ',
-      { timeoutMs: 10_000, intervalMs: 100 },
-    );
+    await waitFor(async () => (await queueDepth(localSqs.sqs, queues.dlqUrl)).visible === 1, {
+      what: 'the redrive to the DLQ',
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
     const [deadLetter] = await receiveAll(localSqs.sqs, queues.dlqUrl);
 
     expect(deadLetter?.Body).toBe(JSON.stringify(registration));
@@ -243,7 +247,7 @@ describe('consumer worker against a local SQS server', () => {
     await sendBodies(localSqs.sqs, queues.queueUrl, [JSON.stringify(newRegistration())]);
     running = startTestWorker(localSqs, queues, api);
     running.worker.on('retried', (report) => reasons.push(report.reason ?? ''));
-    await waitFor(() => reasons.length === 1, 'the retry');
+    await waitFor(() => reasons.length === 1, { what: 'the retry' });
 
     expect(reasons).toEqual(['network']);
     expect(await queueDepth(localSqs.sqs, queues.dlqUrl)).toMatchObject({ total: 0 });

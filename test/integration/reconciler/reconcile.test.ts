@@ -19,7 +19,7 @@ import { createMirrorStore } from '../../../reconciler/mirror-store';
 import { reconcile, type ReconcileReport } from '../../../reconciler/reconcile';
 import { upsertEach } from '../../../reconciler/upsert-each';
 import { listPoolUsers } from '../../../reconciler/user-pool-pager';
-import { databaseKind, openTestDatabase } from '../../helpers/test-database';
+import { databaseKind, openTestDatabase } from '../../../fixtures/test-database';
 
 const cognito = mockClient(CognitoIdentityProviderClient);
 const client = new CognitoIdentityProviderClient({ region: 'eu-west-1' });

@@ -1,6 +1,6 @@
 import { ConfigError } from '#contract/config';
 import { loadConfig } from '../../../api/config';
-import { newHeaderSecret } from '../../helpers/registrations';
+import { newHeaderSecret } from '../../../fixtures/registrations';
 
 describe('API configuration', () => {
   const secret = newHeaderSecret();

@@ -1,6 +1,6 @@
 import type { ConfigError } from '#contract/config';
 import { loadConfig } from '../../../consumer/config';
-import { newHeaderSecret } from '../../helpers/registrations';
+import { newHeaderSecret } from '../../../fixtures/registrations';
 import { configErrorFrom } from '../../helpers/process-env';
 
 const validEnv = (): NodeJS.ProcessEnv => ({

@@ -1,7 +1,7 @@
 import type { DeliveryResult } from '#contract/registration-client';
 import type { StoredUser } from '#contract/user';
 import { actionFor, readRegistration } from '../../../consumer/message-classification';
-import { newRegistration } from '../../helpers/registrations';
+import { newRegistration } from '../../../fixtures/registrations';
 
 describe('readRegistration', () => {
   it('when the body is a registration from the trigger, then it is delivered with source "queue"', () => {

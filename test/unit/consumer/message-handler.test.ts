@@ -5,7 +5,7 @@ import type { StoredUser } from '#contract/user';
 import { backoffSeconds } from '../../../consumer/backoff';
 import type { DeadLetterSender } from '../../../consumer/dead-letter';
 import { createMessageHandler } from '../../../consumer/message-handler';
-import { newRegistration } from '../../helpers/registrations';
+import { newRegistration } from '../../../fixtures/registrations';
 
 const OUTAGE_VISIBILITY = 5;
 const BACKOFF = { baseSeconds: 5, maxSeconds: 900 };

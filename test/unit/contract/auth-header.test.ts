@@ -5,7 +5,7 @@ import {
   parseHeaderSecretDocument,
   splitHeaderSecretList,
 } from '#contract/auth-header';
-import { newHeaderSecret } from '../../helpers/registrations';
+import { newHeaderSecret } from '../../../fixtures/registrations';
 
 describe('header check', () => {
   const current = newHeaderSecret();

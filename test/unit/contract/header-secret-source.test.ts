@@ -4,7 +4,7 @@ import {
   secretsManagerHeaderSecretSource,
   staticHeaderSecretSource,
 } from '#contract/header-secret-source';
-import { newHeaderSecret } from '../../helpers/registrations';
+import { newHeaderSecret } from '../../../fixtures/registrations';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:header-AbCdEf';
 

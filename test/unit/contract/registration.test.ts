@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { parseRegistration, REGISTRATION_MAX_BYTES } from '#contract/registration';
 import { apiLooksDown, classifyStatus, type DeliveryResult } from '#contract/registration-client';
-import { newRegistration } from '../../helpers/registrations';
+import { newRegistration } from '../../../fixtures/registrations';
 
 describe('registration schema', () => {
   it('when a registration is valid, then it parses and attributes default to {}', () => {

@@ -4,7 +4,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { bundleProducer } from '../../../bench/producer-bundle';
-import { postConfirmationEvent } from '../../helpers/cognito-events';
+import { postConfirmationEvent } from '../../../fixtures/cognito-events';
 
 const run = promisify(execFile);
 const rootDir = path.resolve(__dirname, '../../..');
@@ -12,25 +12,28 @@ const rootDir = path.resolve(__dirname, '../../..');
 const MAX_MINIFIED_BYTES = 250 * 1024;
 
 describe('producer bundle', () => {
-  test('when bundled with esbuild, then it is one small file that leaves only the AWS SDK and built-ins out', async () => {
+  test('when bundled as the stack bundles it, then it is one small file with a source map that leaves only the AWS SDK, Smithy and built-ins out', async () => {
     // Act
-    const bundle = await bundleProducer({ minify: true, rootDir });
+    const bundle = await bundleProducer({ rootDir });
 
     // Assert
     expect(bundle.bytes).toBeLessThan(MAX_MINIFIED_BYTES);
+    expect(bundle.code).toContain('//# sourceMappingURL=index.js.map');
+    expect(JSON.parse(bundle.sourceMap ?? '{}')).toMatchObject({ version: 3 });
     for (const external of bundle.externalImports) {
-      expect(external).toMatch(/^(@aws-sdk\/|node:)/);
+      expect(external).toMatch(/^(@aws-sdk\/|@smithy\/|node:)/);
     }
     expect(bundle.externalImports).toContain('@aws-sdk/client-sqs');
   });
 
   test('when the bundle is loaded by plain Node, then handler passes a password reset through', async () => {
     // Arrange: inside the project so the bundle finds @aws-sdk/* in node_modules, as on Lambda.
-    const bundle = await bundleProducer({ minify: true, rootDir });
+    const bundle = await bundleProducer({ rootDir });
     const dir = path.join(rootDir, 'dist', `producer-bundle-check-${randomUUID()}`);
     await mkdir(dir, { recursive: true });
     const file = path.join(dir, 'index.js');
     await writeFile(file, bundle.code);
+    await writeFile(`${file}.map`, bundle.sourceMap ?? '');
     const event = postConfirmationEvent({
       triggerSource: 'PostConfirmation_ConfirmForgotPassword',
     });
@@ -44,7 +47,12 @@ describe('producer bundle', () => {
     try {
       // Act
       const { stdout } = await run(process.execPath, ['-e', script], {
-        env: { PATH: process.env['PATH'], POWERTOOLS_LOG_LEVEL: 'ERROR' },
+        // As CDK sets it for a function bundled with source maps.
+        env: {
+          PATH: process.env['PATH'],
+          POWERTOOLS_LOG_LEVEL: 'ERROR',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
       });
 
       // Assert

@@ -2,7 +2,7 @@ import type * as SqsModuleNamespace from '@aws-sdk/client-sqs';
 import type { SQSClient as SQSClientClass } from '@aws-sdk/client-sqs';
 import type { PostConfirmationTriggerEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { fakeLambdaContext, postConfirmationEvent } from '../../helpers/cognito-events';
+import { fakeLambdaContext, postConfirmationEvent } from '../../../fixtures/cognito-events';
 import type * as HandlerModuleNamespace from '../../../producer/handler';
 import { startApiStub, type ApiStub } from './support/api-stub';
 import { TEST_HEADER_SECRET, TEST_QUEUE_URL } from './support/registrar-fixture';

@@ -1,6 +1,6 @@
 import type { PostConfirmationTriggerEvent } from 'aws-lambda';
 import { registrationFromEvent } from '../../../producer/registration-from-event';
-import { postConfirmationEvent } from '../../helpers/cognito-events';
+import { postConfirmationEvent } from '../../../fixtures/cognito-events';
 import recordedForgotPassword from './fixtures/cognito-local-confirm-forgot-password.json';
 import recordedSignUp from './fixtures/cognito-local-confirm-sign-up.json';
 

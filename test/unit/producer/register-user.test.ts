@@ -2,7 +2,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { performance } from 'node:perf_hooks';
 import type { HeaderSecretSource } from '#contract/header-secret-source';
 import { QUEUE_SEND_RESERVE_MS, SAFETY_MARGIN_MS } from '../../../producer/time-budget';
-import { fakeLambdaContext, postConfirmationEvent } from '../../helpers/cognito-events';
+import { fakeLambdaContext, postConfirmationEvent } from '../../../fixtures/cognito-events';
 import { refusedUrl, startApiStub, type ApiStub } from './support/api-stub';
 import {
   TEST_HEADER_NAME,

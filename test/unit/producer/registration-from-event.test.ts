@@ -1,5 +1,5 @@
 import { registrationFromEvent } from '../../../producer/registration-from-event';
-import { postConfirmationEvent } from '../../helpers/cognito-events';
+import { postConfirmationEvent } from '../../../fixtures/cognito-events';
 
 describe('registration from a PostConfirmation event', () => {
   test('when the event is a normal sign-up, then every user attribute is carried as a string', () => {

@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { seedPreviousHeaderValue } from '../../../rotation/seed-previous';
-import { newHeaderSecret } from '../../helpers/registrations';
+import { newHeaderSecret } from '../../../fixtures/registrations';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:header-AbCdEf';
 

@@ -6,7 +6,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { redriveDeadLetters } from '../../../consumer/dlq-redrive';
+import { redriveDeadLetters } from '../../../scripts/redrive-dead-letters';
 
 const queueUrl = 'https://sqs.eu-west-1.amazonaws.com/123456789012/registrations';
 const deadLetterQueueUrl = 'https://sqs.eu-west-1.amazonaws.com/123456789012/registrations-dlq';
