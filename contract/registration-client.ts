@@ -1,6 +1,6 @@
 import type { HeaderSecretSource } from './header-secret-source';
 import { postJson, RequestTimeoutError } from './json-post';
-import type { Registration } from './registration';
+import { registrationJson, type Registration } from './registration';
 import {
   registrationChanges,
   type RegistrationChange,
@@ -121,7 +121,7 @@ export function createRegistrationClient(options: RegistrationClientOptions): Re
       };
       if (requestId !== undefined) headers['x-request-id'] = requestId;
       try {
-        const response = await postJson(endpoint, headers, JSON.stringify(registration), {
+        const response = await postJson(endpoint, headers, registrationJson(registration), {
           timeoutMs,
           ...(signal ? { signal } : {}),
         });

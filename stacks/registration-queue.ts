@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAX_RECEIVE_COUNT } from '#contract/delivery';
+import { SQS_MAX_MESSAGE_BYTES } from '#contract/registration-limits';
 
 /** Re-exported for the stack tests; defined with the delivery semantics in the contract. */
 export { MAX_RECEIVE_COUNT };
@@ -34,6 +35,8 @@ export class RegistrationQueue extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: DEAD_LETTER_RETENTION,
+      // Explicit, not the account's default: the largest registration must fit.
+      maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
       removalPolicy,
     });
 
@@ -45,6 +48,7 @@ export class RegistrationQueue extends Construct {
       visibilityTimeout: Duration.seconds(60),
       receiveMessageWaitTime: Duration.seconds(20),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+      maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
       removalPolicy,
     });
   }

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createRequestHandler } from 'local-aws-sqs';
+import { SQS_MAX_MESSAGE_BYTES } from '#contract/registration-limits';
 import { patchLocalQueue } from './local-aws-sqs-fixes';
 
 /** Region the local queues claim to live in (cosmetic: it appears in their ARNs). */
@@ -52,7 +53,10 @@ export async function createQueuePair(
     new CreateQueueCommand({
       QueueName: `${name}-dlq`,
       // As in the stacks: the DLQ keeps messages longer than the source queue (14 days).
-      Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
+      Attributes: {
+        MessageRetentionPeriod: String(14 * 24 * 3600),
+        MaximumMessageSize: String(SQS_MAX_MESSAGE_BYTES),
+      },
     }),
   );
   if (!dlq.QueueUrl) throw new Error(`CreateQueue returned no URL for ${name}-dlq`);
@@ -62,6 +66,8 @@ export async function createQueuePair(
       QueueName: name,
       Attributes: {
         VisibilityTimeout: String(visibilityTimeoutSeconds),
+        // As in the stacks: the largest registration must fit (contract/registration-limits).
+        MaximumMessageSize: String(SQS_MAX_MESSAGE_BYTES),
         RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount }),
       },
     }),
