@@ -148,8 +148,22 @@ export function createRegistrationClient(options: RegistrationClientOptions): Re
         if (verdict.outcome === 'permanent') {
           return { outcome: 'permanent', reason: verdict.reason, status, detail };
         }
-        if (verdict.reason === 'forbidden')
-          await options.headerSecrets.refresh().catch(() => false);
+        if (verdict.reason === 'forbidden') {
+          // A rotation may have moved on; re-read the value for the next attempt. When that read
+          // fails, say why in the result, which the sender logs: a 403 that never heals needs it.
+          const refreshProblem = await options.headerSecrets.refresh().then(
+            () => undefined,
+            (error: unknown) => describeError(error),
+          );
+          if (refreshProblem !== undefined) {
+            return {
+              outcome: 'retryable',
+              reason: verdict.reason,
+              status,
+              detail: `${detail}; header secret refresh failed: ${refreshProblem}`,
+            };
+          }
+        }
         return { outcome: 'retryable', reason: verdict.reason, status, detail };
       } catch (error) {
         const timedOut = error instanceof RequestTimeoutError;
