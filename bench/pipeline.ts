@@ -12,7 +12,9 @@
  * - the consumer's drain rate of a backlog into the API vs a bare receive + DeleteMessageBatch
  *   loop on the same queue server (same loop count, its own process) and vs the API's own
  *   throughput (autocannon at the same concurrency);
- * - the time to drain the outage's backlog after the API returns.
+ * - the time to drain the outage's backlog after the API returns;
+ * - the shared client's registration over TLS (kept-alive connections, a certificate from a CA
+ *   made here) vs the same client over plain HTTP through the same kind of proxy hop.
  * Subject and reference calls alternate in rounds, so a shared machine's load swings hit both.
  * Writes `bench/results/pipeline.json`; exits non-zero if a registration went astray.
  */
@@ -23,11 +25,10 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { openDatabase } from '../api/database';
-import type * as HandlerModule from '../producer/handler';
-import type { RegistrationOutcome } from '../producer/registration-outcome';
 import { spawnEntry, exitOf } from '../scripts/local/child-process';
 import { createLocalSqsClient, localCredentials, startLocalSqs } from '../scripts/local/local-sqs';
-import { fakeLambdaContext, postConfirmationEvent } from '../test/helpers/cognito-events';
+import { createProducerInvoker, mapConcurrently } from '../scripts/local/producer-invocations';
+import { postConfirmationEvent } from '../test/helpers/cognito-events';
 import { queueDepth, sendBodies } from '../test/helpers/local-sqs';
 import { newHeaderSecret, newRegistration } from '../test/helpers/registrations';
 import { createScratchServerDatabase, postgresTarget } from '../test/helpers/test-database';
@@ -38,6 +39,10 @@ import {
   type ChildService,
 } from './lib/child-service';
 import { createCleanupStack } from './lib/cleanup';
+import { loopbackTls, startFront } from './lib/tls-front';
+import { staticHeaderSecretSource } from '#contract/header-secret-source';
+import { agentsTrusting } from '#contract/json-post';
+import { createRegistrationClient } from '#contract/registration-client';
 import { runHttpLoad, type LoadRequest } from './lib/http-load';
 import { busyShare, machineCpuTimes, readProcessUsage } from './lib/process-usage';
 import type { ReceiveDeleteResult } from './lib/receive-delete-loop';
@@ -55,8 +60,6 @@ const RECEIVE_WAIT_SECONDS = 1;
 const BENCH_MAX_RECEIVE_COUNT = 1000;
 const POLL_INTERVAL_MS = 50;
 const repoRoot = path.resolve(__dirname, '..');
-
-type Handler = typeof HandlerModule.handler;
 
 interface BenchParameters {
   /** Measured handler calls per path (and as many reference calls). */
@@ -117,23 +120,16 @@ function loopbackServerUrl(raw: string): string {
 }
 
 /** Runs `call` `count` times, `concurrency` at a time; returns each call's duration in ms. */
-async function timedCalls(
+function timedCalls(
   count: number,
   concurrency: number,
   call: () => Promise<void>,
 ): Promise<number[]> {
-  const durations: number[] = [];
-  let started = 0;
-  const lane = async (): Promise<void> => {
-    while (started < count) {
-      started += 1;
-      const at = performance.now();
-      await call();
-      durations.push(performance.now() - at);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
-  return durations;
+  return mapConcurrently(Array.from({ length: count }), concurrency, async () => {
+    const at = performance.now();
+    await call();
+    return performance.now() - at;
+  });
 }
 
 /**
@@ -232,6 +228,56 @@ async function earlierApiBenchThroughput(): Promise<number | undefined> {
     return typeof value === 'number' ? value : undefined;
   } catch {
     return undefined;
+  }
+}
+
+interface TlsFigures {
+  tlsMs: Distribution;
+  plainMs: Distribution;
+  /** Registrations the API stored through both fronts (each one a new user). */
+  created: number;
+}
+
+/**
+ * The API path over TLS beside plain HTTP: the registration client producer and consumer share,
+ * sequential calls (one Lambda container's view), through an HTTPS front and through a plain
+ * front of the same make, alternating in rounds.
+ */
+async function measureApiOverTls(
+  parameters: BenchParameters,
+  apiUrl: string,
+  headerSecret: string,
+): Promise<TlsFigures> {
+  const tls = await loopbackTls();
+  const [tlsFront, plainFront] = await Promise.all([startFront(apiUrl, tls), startFront(apiUrl)]);
+  try {
+    const clientOf = (url: string) =>
+      createRegistrationClient({
+        apiUrl: url,
+        headerName: HEADER_NAME,
+        headerSecrets: staticHeaderSecretSource([headerSecret]),
+        agentFor: agentsTrusting(tls.ca),
+      });
+    let created = 0;
+    const deliverThrough = (url: string) => {
+      const client = clientOf(url);
+      return async (): Promise<void> => {
+        const result = await client.deliver(newRegistration(), { timeoutMs: 5000 });
+        if (result.outcome === 'delivered' && result.created) created += 1;
+      };
+    };
+    const measured = await interleaved(
+      parameters,
+      deliverThrough(tlsFront.url),
+      deliverThrough(plainFront.url),
+    );
+    return {
+      tlsMs: distributionOf(measured.subject),
+      plainMs: distributionOf(measured.reference),
+      created,
+    };
+  } finally {
+    await Promise.all([tlsFront.close(), plainFront.close()]);
   }
 }
 
@@ -340,25 +386,15 @@ async function main(): Promise<void> {
     });
     delete process.env['AUTH_SECRET_ARN'];
     // Imported only now: the handler's logger and SQS client read the environment when loaded.
-    const producer = await import('../producer/handler');
-    const handler: Handler = producer.handler;
-    const outcomeByRequest = new Map<string, RegistrationOutcome>();
-    const stopObserving = producer.onRegistrationOutcome((outcome, context) => {
-      outcomeByRequest.set(context.awsRequestId, outcome);
-    });
-    cleanup.defer('stop observing the handler', async () => stopObserving());
+    const { handler, onRegistrationOutcome } = await import('../producer/handler');
+    const producer = createProducerInvoker({ handler, observeOutcomes: onRegistrationOutcome });
+    cleanup.defer('stop observing the handler', async () => producer.close());
     const pathCounts = { api: 0, queue: 0, other: 0 };
     const callHandler = async (): Promise<void> => {
-      const context = fakeLambdaContext();
-      try {
-        await handler(postConfirmationEvent(), context);
-      } finally {
-        const outcome = outcomeByRequest.get(context.awsRequestId);
-        outcomeByRequest.delete(context.awsRequestId);
-        if (outcome?.path === 'api') pathCounts.api += 1;
-        else if (outcome?.path === 'queue') pathCounts.queue += 1;
-        else pathCounts.other += 1;
-      }
+      const { outcome } = await producer.invoke(postConfirmationEvent());
+      if (outcome?.path === 'api') pathCounts.api += 1;
+      else if (outcome?.path === 'queue') pathCounts.queue += 1;
+      else pathCounts.other += 1;
     };
 
     // --- 1. Handler latency on the API path vs a bare fetch of the same endpoint.
@@ -382,6 +418,13 @@ async function main(): Promise<void> {
       problems.push(
         `bare fetch: ${bareFetchCreated} of ${parameters.calls + parameters.warmup} created`,
       );
+    }
+
+    // --- 1b. The same API path over TLS, beside plain HTTP.
+    const apiOverTls = await measureApiOverTls(parameters, apiUrl, headerSecret);
+    const tlsExpected = 2 * (parameters.calls + parameters.warmup);
+    if (apiOverTls.created !== tlsExpected) {
+      problems.push(`API over TLS: ${apiOverTls.created} of ${tlsExpected} created`);
     }
 
     // --- 2. The API's own throughput at the consumer's concurrency (autocannon).
@@ -549,7 +592,12 @@ async function main(): Promise<void> {
       await db.destroy();
     }
     const expectedUsers =
-      apiPathHandlerCalls + bareFetchCreated + apiLoadCreated + outageBacklog + parameters.backlog;
+      apiPathHandlerCalls +
+      bareFetchCreated +
+      apiOverTls.created +
+      apiLoadCreated +
+      outageBacklog +
+      parameters.backlog;
     if (storedUsers !== expectedUsers) {
       problems.push(`database holds ${storedUsers} users, expected ${expectedUsers}`);
     }
@@ -574,6 +622,16 @@ async function main(): Promise<void> {
     console.log('');
     printFigure('API path p50', ms(apiHandler.p50), `bare fetch ${ms(apiFetch.p50)}`);
     printFigure('API path p99', ms(apiHandler.p99), `bare fetch ${ms(apiFetch.p99)}`);
+    printFigure(
+      'API over TLS p50',
+      ms(apiOverTls.tlsMs.p50),
+      `same client, plain HTTP front ${ms(apiOverTls.plainMs.p50)}`,
+    );
+    printFigure(
+      'API over TLS p99',
+      ms(apiOverTls.tlsMs.p99),
+      `same client, plain HTTP front ${ms(apiOverTls.plainMs.p99)}`,
+    );
     printFigure('queue path p50', ms(queueHandler.p50), `bare SendMessage ${ms(queueSend.p50)}`);
     printFigure(
       'queue path p99',
@@ -641,6 +699,12 @@ async function main(): Promise<void> {
         bareFetchMs: roundAll(apiFetch),
         ratioP50: round(apiHandler.p50 / apiFetch.p50, 3),
         ratioP99: round(apiHandler.p99 / apiFetch.p99, 3),
+      },
+      apiOverTls: {
+        clientMs: roundAll(apiOverTls.tlsMs),
+        plainHttpClientMs: roundAll(apiOverTls.plainMs),
+        ratioP50: round(apiOverTls.tlsMs.p50 / apiOverTls.plainMs.p50, 3),
+        ratioP99: round(apiOverTls.tlsMs.p99 / apiOverTls.plainMs.p99, 3),
       },
       queuePath: {
         handlerMs: roundAll(queueHandler),

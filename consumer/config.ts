@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, envFields, parseEnv } from '#contract/config';
+import { apiUrlTransportProblem, ConfigError, envFields, parseEnv } from '#contract/config';
 import type { SenderHeaderSecretSetting } from '#contract/header-secret-source';
 import {
   DEFAULT_BACKOFF_BASE_SECONDS,
@@ -36,6 +36,7 @@ const schema = z.object({
   QUEUE_URL: queueUrl,
   DLQ_URL: queueUrl,
   API_URL: envFields.httpUrl,
+  ALLOW_PLAIN_HTTP_API: envFields.allowPlainHttpApi,
   AUTH_HEADER_NAME: envFields.authHeaderName,
   AUTH_HEADER_SECRET: envFields.headerSecret.optional(),
   AUTH_SECRET_ARN: envFields.secretArn.optional(),
@@ -62,6 +63,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Consu
   const parsed = parseEnv(schema, env);
 
   const problems: string[] = [];
+  const transportProblem = apiUrlTransportProblem(parsed.API_URL, parsed.ALLOW_PLAIN_HTTP_API);
+  if (transportProblem) problems.push(transportProblem);
   if (parsed.AUTH_HEADER_SECRET !== undefined && parsed.AUTH_SECRET_ARN !== undefined) {
     problems.push('AUTH_HEADER_SECRET: set either AUTH_HEADER_SECRET or AUTH_SECRET_ARN, not both');
   }

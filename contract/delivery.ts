@@ -6,3 +6,9 @@
  * redrive the DLQ. The deployed queue and the local pipeline's queue both use it.
  */
 export const MAX_RECEIVE_COUNT = 16;
+
+/**
+ * How long Cognito waits for a trigger (5 s), and so the producer function's timeout: the stack
+ * deploys it and the local Lambda endpoint enforces it.
+ */
+export const TRIGGER_TIMEOUT_MS = 5000;

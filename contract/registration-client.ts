@@ -1,5 +1,5 @@
 import type { HeaderSecretSource } from './header-secret-source';
-import { postJson, RequestTimeoutError } from './json-post';
+import { postJson, RequestTimeoutError, type AgentFor } from './json-post';
 import { registrationJson, type Registration } from './registration';
 import {
   registrationChanges,
@@ -49,10 +49,12 @@ export function classifyStatus(status: number): StatusClass {
 }
 
 export interface RegistrationClientOptions {
-  /** Base URL of the API, e.g. `http://127.0.0.1:3000`. */
+  /** Base URL of the API, e.g. `https://api.example.com` (`http://127.0.0.1:3000` locally). */
   apiUrl: string;
   headerName: string;
   headerSecrets: HeaderSecretSource;
+  /** Connection pools; `agentsTrusting(ca)` for an API behind a private CA. @default public roots */
+  agentFor?: AgentFor;
 }
 
 export interface DeliverOptions {
@@ -60,7 +62,6 @@ export interface DeliverOptions {
   timeoutMs: number;
   /** Sent as `x-request-id` so API logs can be joined with the sender's. */
   requestId?: string;
-  signal?: AbortSignal;
 }
 
 export interface RegistrationClient {
@@ -113,7 +114,7 @@ export function createRegistrationClient(options: RegistrationClientOptions): Re
   const endpoint = new URL('/user', options.apiUrl);
 
   return {
-    async deliver(registration, { timeoutMs, requestId, signal }) {
+    async deliver(registration, { timeoutMs, requestId }) {
       const headerValue = await options.headerSecrets.currentValue();
       const headers: Record<string, string> = {
         'content-type': 'application/json',
@@ -123,7 +124,7 @@ export function createRegistrationClient(options: RegistrationClientOptions): Re
       try {
         const response = await postJson(endpoint, headers, registrationJson(registration), {
           timeoutMs,
-          ...(signal ? { signal } : {}),
+          ...(options.agentFor ? { agentFor: options.agentFor } : {}),
         });
         const text = response.text;
         let body: unknown;

@@ -5,13 +5,14 @@ import { Alarms } from './alarms';
 import { ApiService } from './api-service';
 import { ConsumerService } from './consumer-service';
 import { Database } from './database';
+import { HeaderRotation } from './header-rotation';
 import { HeaderSecret } from './header-secret';
 import { Network } from './network';
 import { ProducerFunction } from './producer-function';
 import { RegistrationQueue } from './registration-queue';
 import type { DeploymentSettings } from './settings';
 import { UserPool } from './user-pool';
-import { WafGuard } from './waf-guard';
+import { WAF_RULE_NAMES, WafGuard } from './waf-guard';
 
 export interface CognitoUserSyncStackProps extends StackProps {
   readonly settings: DeploymentSettings;
@@ -56,8 +57,7 @@ export class CognitoUserSyncStack extends Stack {
       headerSecret: headerSecret.secret,
       authHeaderName: settings.authHeaderName,
       databaseCredentials: database.credentials,
-      certificateArn: settings.certificateArn,
-      apiDomainName: settings.apiDomainName,
+      tls: settings.tls,
       deletionProtection: settings.deletionProtection,
       logLevel: settings.logLevel,
       removalPolicy,
@@ -89,6 +89,15 @@ export class CognitoUserSyncStack extends Stack {
       removalPolicy,
     });
 
+    if (settings.tls.kind === 'insecure-http') {
+      // The senders refuse plain http to a remote host unless told this stack opted into it.
+      producer.function.addEnvironment('ALLOW_PLAIN_HTTP_API', 'true');
+      consumer.service.taskDefinition.defaultContainer?.addEnvironment(
+        'ALLOW_PLAIN_HTTP_API',
+        'true',
+      );
+    }
+
     network.allowSqsFrom(producer.function, 'Producer fallback sends');
     network.allowSqsFrom(consumer.service, 'Consumer receives, deletes and dead-letters');
 
@@ -102,11 +111,34 @@ export class CognitoUserSyncStack extends Stack {
       loadBalancer: api.loadBalancer,
       natElasticIps: network.natElasticIps,
       authHeaderName: settings.authHeaderName,
-      acceptedHeaderValues: settings.acceptPreviousHeaderValue
-        ? [headerSecret.dynamicReference('current'), headerSecret.dynamicReference('previous')]
-        : [headerSecret.dynamicReference('current')],
+      acceptedHeaderValues: [
+        headerSecret.dynamicReference('current'),
+        headerSecret.dynamicReference('previous'),
+      ],
       removalPolicy,
     });
+
+    const headerRotation = new HeaderRotation(this, 'HeaderRotation', {
+      sourceRoot,
+      secret: headerSecret.secret,
+      webAcl: guard.webAcl,
+      natIpSet: guard.natIpSet,
+      webAclName: guard.webAclMetricName,
+      guardRuleName: WAF_RULE_NAMES.allowSignedRegistration,
+      authHeaderName: settings.authHeaderName,
+      rotationDays: settings.headerRotationDays,
+      removalPolicy,
+    });
+    registrationQueue.restrictSenders({
+      registrations: producer.function.role ? [producer.function.role] : [],
+      deadLetters: [consumer.service.taskDefinition.taskRole],
+    });
+    headerSecret.restrictReadsTo([
+      ...(producer.function.role ? [producer.function.role] : []),
+      consumer.service.taskDefinition.taskRole,
+      api.service.taskDefinition.taskRole,
+      ...headerRotation.readers,
+    ]);
 
     const alarms = new Alarms(this, 'Alarms', {
       registrationQueue: registrationQueue.queue,
@@ -143,6 +175,14 @@ export class CognitoUserSyncStack extends Stack {
       DeadLetterQueueUrl: {
         value: registrationQueue.deadLetterQueue.queueUrl,
         description: 'Registrations that could not be delivered',
+      },
+      DeadLetterRedriveRoleArn: {
+        value: registrationQueue.redriveRole.roleArn,
+        description: 'Assume it to run npm run dlq:redrive (the only sender besides the producer)',
+      },
+      HeaderRotationFunctionName: {
+        value: headerRotation.function.functionName,
+        description: 'Rotates the header value (its logs show each step)',
       },
       HeaderSecretArn: {
         value: headerSecret.secret.secretArn,

@@ -7,9 +7,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { TRIGGER_TIMEOUT_MS } from '#contract/delivery';
 
 /** Cognito gives a trigger 5 s in all; the function must be done (or failed) by then. */
-export const PRODUCER_TIMEOUT = Duration.seconds(5);
+export const PRODUCER_TIMEOUT = Duration.millis(TRIGGER_TIMEOUT_MS);
 /** Share of that budget the API attempt may use, leaving time for the SQS fallback. */
 export const PRODUCER_API_TIMEOUT_MS = 2000;
 /** Namespace of the producer's own metrics (Powertools Metrics, EMF). */

@@ -2,10 +2,10 @@ import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_AUTH_HEADER_NAME } from '#contract/auth-header';
-import { MAX_RECEIVE_COUNT } from '#contract/delivery';
 import { exitOf, spawnEntry, stopChild } from './child-process';
-import { DEFAULT_LOCAL_SQS_PORT, startLocalSqs, type LocalSqs } from './local-sqs';
+import { startLocalCognito, type LocalCognito } from './local-cognito';
+import { startLocalSqs, type LocalSqs } from './local-sqs';
+import { loadLocalPipelineConfig, type LocalPipelineConfig } from './pipeline-config';
 import {
   LOCAL_PIPELINE_FILE,
   removePipelineSettings,
@@ -15,7 +15,6 @@ import {
 
 /** Name of the local registration queue (its DLQ is `<name>-dlq`). */
 export const LOCAL_QUEUE_NAME = 'registrations';
-const DEFAULT_API_PORT = 3000;
 const READY_TIMEOUT_MS = 60_000;
 
 export interface LocalPipelineOptions {
@@ -30,6 +29,8 @@ export interface LocalPipelineOptions {
 }
 
 export interface LocalPipeline {
+  /** What was read from the environment at start. */
+  config: LocalPipelineConfig;
   settings: LocalPipelineSettings;
   /** The in-process queue server, when one was started. */
   localSqs: LocalSqs | undefined;
@@ -38,11 +39,16 @@ export interface LocalPipeline {
   consumer: ChildProcess;
   /** Which parts are real services from the environment rather than started here. */
   external: { database: boolean; queue: boolean; api: boolean };
+  /** The local user pool and the Lambda endpoint its trigger calls. */
+  cognito: LocalCognito;
   /** Resolves when any current child exits (for whatever reason) with its name and exit code. */
-  readonly childExit: Promise<{ name: 'api' | 'consumer'; code: number | NodeJS.Signals }>;
+  readonly childExit: Promise<{
+    name: 'api' | 'consumer' | 'user-pool' | 'lambda';
+    code: number | NodeJS.Signals;
+  }>;
   /** Starts the API child again on the same database and secret, resolving once it is ready. */
   restartApi(): Promise<void>;
-  /** Consumer first (drain in-flight), then the API, then the queue server; idempotent. */
+  /** The user pool and its trigger first, then the consumer (drain in-flight), the API, the queue server; idempotent. */
   stop(): Promise<void>;
 }
 
@@ -51,15 +57,6 @@ export const generateHeaderSecret = (): string => randomBytes(36).toString('base
 
 /** What may be printed of a secret: enough to tell two runs apart. */
 export const maskSecret = (secret: string): string => `${secret.slice(0, 4)}…`;
-
-const intFrom = (value: string | undefined, fallback: number, name: string): number => {
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) {
-    throw new Error(`${name}: must be a port number`);
-  }
-  return parsed;
-};
 
 async function waitForReady(url: string, child: ChildProcess | undefined): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -91,7 +88,8 @@ export async function startLocalPipeline({
   log = () => undefined,
   settingsFile = LOCAL_PIPELINE_FILE,
 }: LocalPipelineOptions = {}): Promise<LocalPipeline> {
-  const headerName = env['AUTH_HEADER_NAME'] || DEFAULT_AUTH_HEADER_NAME;
+  const config = loadLocalPipelineConfig(env);
+  const { headerName, maxReceiveCount } = config;
   const externalApi = Boolean(env['API_URL']);
   const externalQueue = Boolean(env['QUEUE_URL'] && env['AWS_ENDPOINT_URL_SQS']);
   if (externalApi && !env['AUTH_HEADER_SECRET']) {
@@ -101,13 +99,7 @@ export async function startLocalPipeline({
     throw new Error('QUEUE_URL is set: DLQ_URL must be set too');
   }
   const headerSecret = externalApi ? (env['AUTH_HEADER_SECRET'] ?? '') : generateHeaderSecret();
-  const apiPort = intFrom(env['PORT'], DEFAULT_API_PORT, 'PORT');
-  const sqsPort = intFrom(env['LOCAL_SQS_PORT'], DEFAULT_LOCAL_SQS_PORT, 'LOCAL_SQS_PORT');
-  const maxReceiveCount = intFrom(
-    env['LOCAL_MAX_RECEIVE_COUNT'],
-    MAX_RECEIVE_COUNT,
-    'LOCAL_MAX_RECEIVE_COUNT',
-  );
+  const { apiPort, sqsPort } = config;
 
   // Nothing the children should inherit from a deployed environment's header settings.
   const baseEnv: NodeJS.ProcessEnv = { ...env };
@@ -118,7 +110,9 @@ export async function startLocalPipeline({
   let localSqs: LocalSqs | undefined;
   let api: ChildProcess | undefined;
   let consumer: ChildProcess | undefined;
+  let cognitoStarting: Promise<LocalCognito> | undefined;
   const cleanUp = async (): Promise<void> => {
+    if (cognitoStarting) await (await cognitoStarting.catch(() => undefined))?.stop();
     if (consumer) await stopChild(consumer);
     if (api) await stopChild(api, { timeoutMs: 15_000 });
     if (localSqs) await localSqs.stop();
@@ -155,13 +149,21 @@ export async function startLocalPipeline({
       log(`queue: local SQS at ${sqsEndpoint} (maxReceiveCount ${maxReceiveCount})`);
     }
 
-    let apiUrl: string;
+    const apiUrl = externalApi ? (env['API_URL'] ?? '') : `http://127.0.0.1:${apiPort}`;
+    // The pool and its trigger start while migrations run and the API starts: they only need
+    // to know where the API and the queue are, not that they are up yet.
+    cognitoStarting = startLocalCognito({
+      env,
+      targets: { apiUrl, queueUrl, sqsEndpoint, region, headerName, headerSecret },
+      stdio,
+      log,
+    });
+    // Awaited below (or in cleanUp); until then a failure must not count as unhandled.
+    cognitoStarting.catch(() => undefined);
     let apiEnv: NodeJS.ProcessEnv | undefined;
     if (externalApi) {
-      apiUrl = env['API_URL'] ?? '';
       log(`api: using ${apiUrl}`);
     } else {
-      apiUrl = `http://127.0.0.1:${apiPort}`;
       apiEnv = {
         ...baseEnv,
         PORT: String(apiPort),
@@ -209,6 +211,7 @@ export async function startLocalPipeline({
         RECEIVE_WAIT_SECONDS: env['RECEIVE_WAIT_SECONDS'] || '2',
       },
     });
+    const cognito = await cognitoStarting;
     const settings: LocalPipelineSettings = {
       apiUrl,
       queueUrl,
@@ -217,20 +220,30 @@ export async function startLocalPipeline({
       headerName,
       headerSecret,
       region,
+      cognitoEndpoint: cognito.pool.endpoint,
+      userPoolId: cognito.pool.userPoolId,
+      userPoolClientId: cognito.pool.userPoolClientId,
+      confirmationCode: cognito.pool.confirmationCode,
+      lambdaEndpoint: cognito.lambda.endpoint,
     };
     if (settingsFile !== false) await writePipelineSettings(settings, settingsFile);
 
     const running = consumer;
-    const consumerExit = exitOf(running).then((code) => ({ name: 'consumer' as const, code }));
+    const consumerExit = Promise.race([
+      exitOf(running).then((code) => ({ name: 'consumer' as const, code })),
+      cognito.exited,
+    ]);
     let stopping: Promise<void> | undefined;
     const restartEnv = apiEnv;
     return {
+      config,
       settings,
       localSqs,
       get api() {
         return api;
       },
       consumer: running,
+      cognito,
       external: { database: Boolean(env['DATABASE_URL']), queue: externalQueue, api: externalApi },
       get childExit() {
         const current = api;

@@ -14,13 +14,17 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Context, PostConfirmationTriggerEvent } from 'aws-lambda';
 import type { Knex } from 'knex';
 import { openDatabase } from '../../api/database';
 import type { RegistrationOutcome } from '../../producer/registration-outcome';
 import { exitOf, spawnEntry, stopChild } from '../../scripts/local/child-process';
 import { localCredentials } from '../../scripts/local/local-sqs';
-import { fakeLambdaContext, postConfirmationEvent } from '../helpers/cognito-events';
+import {
+  createProducerInvoker,
+  mapConcurrently,
+  type ProducerInvoker,
+} from '../../scripts/local/producer-invocations';
+import { postConfirmationEvent } from '../helpers/cognito-events';
 import { queueDepth, startLocalSqs, type LocalSqs, type QueuePair } from '../helpers/local-sqs';
 import { newHeaderSecret } from '../helpers/registrations';
 import {
@@ -52,11 +56,6 @@ const DRAIN_TIMEOUT_MS = 60_000;
 const OUTPUT_TAIL_CHARS = 16 * 1024;
 
 const repoRoot = path.resolve(__dirname, '../..');
-
-type Handler = (
-  event: PostConfirmationTriggerEvent,
-  context: Context,
-) => Promise<PostConfirmationTriggerEvent>;
 
 interface ServiceProcess {
   child: ChildProcess;
@@ -142,9 +141,7 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
   let apiUrl: string;
   let dropScratchDatabase: (() => Promise<void>) | undefined;
   let pgliteDataDir: string | undefined;
-  let handler: Handler;
-  let stopObserving: (() => void) | undefined;
-  const outcomeByRequest = new Map<string, RegistrationOutcome>();
+  let producer: ProducerInvoker;
   /** Timings for the CI log, written in afterAll so a failing run shows them too. */
   const report: Record<string, unknown> = { e2e: 'api-outage', database: databaseKind };
 
@@ -153,31 +150,17 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
     const events = Array.from({ length: count }, (_, index) =>
       postConfirmationEvent({ email: `e2e-${label}-${index}-${Date.now()}@example.com` }),
     );
-    const subs = events.map((event) => event.request.userAttributes['sub'] ?? '');
-    const outcomes: RegistrationOutcome[] = [];
-    const durationsMs: number[] = [];
-    let thrown = 0;
-    let next = 0;
     const startedAt = performance.now();
-    const worker = async (): Promise<void> => {
-      for (let index = next++; index < events.length; index = next++) {
-        const event = events[index];
-        if (event === undefined) return;
-        const context = fakeLambdaContext();
-        const callStartedAt = performance.now();
-        try {
-          await handler(event, context);
-        } catch {
-          thrown += 1;
-        }
-        durationsMs.push(performance.now() - callStartedAt);
-        const outcome = outcomeByRequest.get(context.awsRequestId);
-        outcomeByRequest.delete(context.awsRequestId);
-        if (outcome) outcomes.push(outcome);
-      }
+    const invocations = await mapConcurrently(events, SIGN_UP_CONCURRENCY, (event) =>
+      producer.invoke(event),
+    );
+    return {
+      subs: events.map((event) => event.request.userAttributes['sub'] ?? ''),
+      outcomes: invocations.flatMap((invocation) => invocation.outcome ?? []),
+      durationsMs: invocations.map((invocation) => invocation.durationMs),
+      thrown: invocations.filter((invocation) => invocation.status !== 'ok').length,
+      elapsedMs: performance.now() - startedAt,
     };
-    await Promise.all(Array.from({ length: SIGN_UP_CONCURRENCY }, worker));
-    return { subs, outcomes, durationsMs, thrown, elapsedMs: performance.now() - startedAt };
   }
 
   beforeAll(async () => {
@@ -247,18 +230,15 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
     // Imported only now: the handler's logger and SQS client read the environment when loaded.
-    const producer = await import('../../producer/handler');
-    handler = producer.handler;
-    stopObserving = producer.onRegistrationOutcome((outcome, context) => {
-      outcomeByRequest.set(context.awsRequestId, outcome);
-    });
+    const { handler, onRegistrationOutcome } = await import('../../producer/handler');
+    producer = createProducerInvoker({ handler, observeOutcomes: onRegistrationOutcome });
 
     await waitUntilReady(api, apiUrl);
   }, API_READY_TIMEOUT_MS + 30_000);
 
   afterAll(async () => {
     process.stderr.write(`${JSON.stringify(report)}\n`);
-    stopObserving?.();
+    producer?.close();
     // Consumer first, so it does not spend its stop retrying against a stopped API.
     if (consumer) await stopChild(consumer.child, { timeoutMs: 15_000 });
     if (api) await stopChild(api.child, { timeoutMs: 15_000 });
