@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
-import { registrationJson } from '#contract/registration';
+import { registrationJson, type Registration } from '#contract/registration';
 import { REGISTRATION_MAX_BYTES, SQS_MAX_MESSAGE_BYTES } from '#contract/registration-limits';
 import type { RegistrationResponse } from '#contract/user';
 import { createFallbackQueue } from '../../../producer/fallback-queue';
@@ -28,6 +28,26 @@ const sqsMessageBytes = (
       Buffer.byteLength(value.StringValue ?? ''),
     0,
   );
+
+/**
+ * fauxqs (the local SQS server) refuses characters beyond the BMP, although SQS documents
+ * #x10000-#x10FFFF as valid in a message body; the unit tests check bodies against SQS's own
+ * character set. For the local queue they become U+FFFD, which costs less than the control
+ * characters that make a registration largest, so the size proof is unaffected.
+ */
+const withinLocalQueueCharacters = (registration: Registration): Registration => {
+  const replace = (text: string): string => text.replace(/[\u{10000}-\u{10ffff}]/gu, '\ufffd');
+  return {
+    ...registration,
+    username: replace(registration.username),
+    attributes: Object.fromEntries(
+      Object.entries(registration.attributes).map(([name, value]) => [
+        replace(name),
+        replace(value),
+      ]),
+    ),
+  };
+};
 
 describe(`the one size rule on both paths (${databaseKind})`, () => {
   const harness = useApiOnTestDatabase();
@@ -65,38 +85,41 @@ describe(`the one size rule on both paths (${databaseKind})`, () => {
   it('when the largest valid registrations go to the queue with the producer’s attributes, then SQS takes them and they read back exactly', async () => {
     const queue = createFallbackQueue({ sqs: localSqs.sqs, registrationQueueUrl: queues.queueUrl });
     await fc.assert(
-      fc.asyncProperty(largestRegistrations, async (registration) => {
-        const { messageId } = await queue.enqueue(
-          registration,
-          { reason: 'secret_unavailable', attemptedAt: new Date().toISOString(), status: 503 },
-          { timeoutMs: 10_000 },
-        );
-        expect(messageId).toBeDefined();
+      fc.asyncProperty(
+        largestRegistrations.map(withinLocalQueueCharacters),
+        async (registration) => {
+          const { messageId } = await queue.enqueue(
+            registration,
+            { reason: 'secret_unavailable', attemptedAt: new Date().toISOString(), status: 503 },
+            { timeoutMs: 10_000 },
+          );
+          expect(messageId).toBeDefined();
 
-        const { Messages = [] } = await localSqs.sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queues.queueUrl,
-            MaxNumberOfMessages: 1,
-            WaitTimeSeconds: 5,
-            MessageAttributeNames: ['All'],
-          }),
-        );
-        const [message] = Messages;
-        expect(message?.MessageId).toBe(messageId);
-        const body = message?.Body ?? '';
-        // The emulator may count differently; SQS counts bytes, so check the real rule here too.
-        expect(sqsMessageBytes(body, message?.MessageAttributes ?? {})).toBeLessThanOrEqual(
-          SQS_MAX_MESSAGE_BYTES,
-        );
-        expect(JSON.parse(body)).toEqual(registration);
-        await localSqs.sqs.send(
-          new DeleteMessageCommand({
-            QueueUrl: queues.queueUrl,
-            ReceiptHandle: message?.ReceiptHandle,
-          }),
-        );
-      }),
-      { numRuns: 4, examples: [[mostExpensiveRegistration()]] },
+          const { Messages = [] } = await localSqs.sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: queues.queueUrl,
+              MaxNumberOfMessages: 1,
+              WaitTimeSeconds: 5,
+              MessageAttributeNames: ['All'],
+            }),
+          );
+          const [message] = Messages;
+          expect(message?.MessageId).toBe(messageId);
+          const body = message?.Body ?? '';
+          // The emulator may count differently; SQS counts bytes, so check the real rule here too.
+          expect(sqsMessageBytes(body, message?.MessageAttributes ?? {})).toBeLessThanOrEqual(
+            SQS_MAX_MESSAGE_BYTES,
+          );
+          expect(JSON.parse(body)).toEqual(registration);
+          await localSqs.sqs.send(
+            new DeleteMessageCommand({
+              QueueUrl: queues.queueUrl,
+              ReceiptHandle: message?.ReceiptHandle,
+            }),
+          );
+        },
+      ),
+      { numRuns: 4, examples: [[withinLocalQueueCharacters(mostExpensiveRegistration())]] },
     );
   });
 
