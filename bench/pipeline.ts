@@ -1,6 +1,6 @@
 /**
  * `npm run bench:pipeline [-- --calls 1000 --warmup 100 --backlog 10000 --concurrency 32
- *   --api-load 3000 --outage-backoff-max 5]`
+ *   --api-load 3000 --outage-backoff-max 5 --recovery-backlog 2000 --recovery-outage-seconds 120]`
  *
  * The registration pipeline on this machine: the API (`api/main.ts`, its own process) on a scratch
  * database of the PostgreSQL server, the local SQS server in this process, the consumer
@@ -15,6 +15,9 @@
  * - the time to drain the outage's backlog after the API returns;
  * - the shared client's registration over TLS (kept-alive connections, a certificate from a CA
  *   made here) vs the same client over plain HTTP through the same kind of proxy hop.
+ * - recovery with the deployed consumer settings: a backlog queued during an outage of
+ *   `--recovery-outage-seconds` (default 120), seconds from the API answering to the queue being
+ *   empty, beside the plain drain time of the same backlog (`--recovery-backlog`, default 2000).
  * Subject and reference calls alternate in rounds, so a shared machine's load swings hit both.
  * Writes `bench/results/pipeline.json`; exits non-zero if a registration went astray.
  */
@@ -25,6 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { openDatabase } from '../api/database';
+import { MAX_RECEIVE_COUNT } from '../contract/delivery';
 import { spawnEntry, exitOf } from '../scripts/local/child-process';
 import { createLocalSqsClient, localCredentials, startLocalSqs } from '../scripts/local/local-sqs';
 import { createProducerInvoker, mapConcurrently } from '../scripts/local/producer-invocations';
@@ -59,6 +63,8 @@ const RECEIVE_WAIT_SECONDS = 1;
 /** High enough that no message of the bench is dead-lettered by the redrive policy. */
 const BENCH_MAX_RECEIVE_COUNT = 1000;
 const POLL_INTERVAL_MS = 50;
+/** Seconds from the API answering after a long outage to the recovery backlog being stored. */
+const RECOVERY_TARGET_SECONDS = 10;
 const repoRoot = path.resolve(__dirname, '..');
 
 interface BenchParameters {
@@ -75,6 +81,10 @@ interface BenchParameters {
   apiLoadRequests: number;
   /** BACKOFF_MAX_SECONDS of the consumer during the outage: bounds the wait after the API returns. */
   outageBackoffMaxSeconds: number;
+  /** Registrations queued during the recovery figure's outage. */
+  recoveryBacklog: number;
+  /** How long the API stays down for the recovery figure. */
+  recoveryOutageSeconds: number;
 }
 
 function readParameters(argv: string[]): BenchParameters {
@@ -89,6 +99,8 @@ function readParameters(argv: string[]): BenchParameters {
       concurrency: { type: 'string', default: '32' },
       'api-load': { type: 'string', default: '3000' },
       'outage-backoff-max': { type: 'string', default: '5' },
+      'recovery-backlog': { type: 'string', default: '2000' },
+      'recovery-outage-seconds': { type: 'string', default: '120' },
     },
   });
   const bounded = (name: string, raw: string, max: number): number => {
@@ -107,6 +119,12 @@ function readParameters(argv: string[]): BenchParameters {
     concurrency: bounded('concurrency', values.concurrency, 200),
     apiLoadRequests: bounded('api-load', values['api-load'], 100_000),
     outageBackoffMaxSeconds: bounded('outage-backoff-max', values['outage-backoff-max'], 900),
+    recoveryBacklog: bounded('recovery-backlog', values['recovery-backlog'], 100_000),
+    recoveryOutageSeconds: bounded(
+      'recovery-outage-seconds',
+      values['recovery-outage-seconds'],
+      3600,
+    ),
   };
 }
 
@@ -279,6 +297,118 @@ async function measureApiOverTls(
   } finally {
     await Promise.all([tlsFront.close(), plainFront.close()]);
   }
+}
+
+/** What `measureRecovery` needs from the bench's set-up. */
+interface RecoveryRig {
+  parameters: BenchParameters;
+  sqs: ReturnType<typeof createLocalSqsClient>;
+  newQueuePair: (label: string) => Promise<{ queueUrl: string; dlqUrl: string }>;
+  /** The consumer's environment with the deployed settings (backoff, long polls, concurrency). */
+  deployedConsumerEnv: (queueUrl: string, dlqUrl: string) => Record<string, string>;
+  startConsumer: (env: Record<string, string>) => Promise<ChildService>;
+  killApi: () => Promise<void>;
+  /** Starts the API again; resolves once GET /readyz answers 200. */
+  restartApi: () => Promise<void>;
+  problems: string[];
+}
+
+interface RecoveryFigures {
+  backlog: number;
+  outageSeconds: number;
+  /** From the API answering /readyz again to the queue being empty. */
+  recoverySeconds: number;
+  /** The same backlog drained by the same consumer settings with the API up all along. */
+  plainDrainSeconds: number;
+  /** From the API answering to the consumer's 'consumer resumed' line. */
+  resumeSeconds: number;
+  deadLettered: number;
+}
+
+/** Epoch ms of the first log line with this `msg`, NaN if none. */
+function loggedAt(output: string, message: string): number {
+  const line = output.split('\n').find((text) => text.includes(`"msg":"${message}"`));
+  if (line === undefined) return Number.NaN;
+  try {
+    return Date.parse(String((JSON.parse(line) as { time?: unknown }).time));
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Recovery after a long outage with the deployed consumer settings: the API is down for
+ * `recoveryOutageSeconds` while `recoveryBacklog` registrations are queued and the consumer runs
+ * (it pauses rather than spend receive counts), then the API restarts. Reported: seconds from the
+ * API answering to the queue being empty, beside the plain drain time of the same backlog.
+ */
+async function measureRecovery(rig: RecoveryRig): Promise<RecoveryFigures> {
+  const { parameters, sqs } = rig;
+  const backlog = parameters.recoveryBacklog;
+
+  // Plain drain: the API up, the same consumer settings, timed from the first delete.
+  const plainQueues = await rig.newQueuePair('recovery-plain');
+  await fillQueue(sqs, plainQueues.queueUrl, backlog);
+  const plainConsumer = await rig.startConsumer(
+    rig.deployedConsumerEnv(plainQueues.queueUrl, plainQueues.dlqUrl),
+  );
+  let plainStartedAt: number | undefined;
+  await pollUntil(
+    async () => {
+      const { total } = await queueDepth(sqs, plainQueues.queueUrl);
+      if (plainStartedAt === undefined && total < backlog) plainStartedAt = performance.now();
+      return total === 0;
+    },
+    'the plain drain of the recovery backlog',
+    120_000 + backlog * 20,
+  );
+  const plainDrainSeconds = (performance.now() - (plainStartedAt ?? Number.NaN)) / 1000;
+  await plainConsumer.stop();
+
+  // The outage: the consumer runs, the API is killed, the backlog is queued while it is down.
+  const queues = await rig.newQueuePair('recovery');
+  const consumer = await rig.startConsumer(rig.deployedConsumerEnv(queues.queueUrl, queues.dlqUrl));
+  await rig.killApi();
+  const outageStartedAt = performance.now();
+  await fillQueue(sqs, queues.queueUrl, backlog);
+  await pollUntil(
+    () => Promise.resolve(consumer.output().includes('"msg":"consumer paused"')),
+    'the consumer to pause',
+    60_000,
+  );
+  // The outage itself: the scenario's length, not a wait for work.
+  const remainingMs =
+    parameters.recoveryOutageSeconds * 1000 - (performance.now() - outageStartedAt);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, remainingMs)));
+  await rig.restartApi();
+  const apiBackAt = performance.now();
+  const apiBackAtEpochMs = Date.now();
+  const outageSeconds = (apiBackAt - outageStartedAt) / 1000;
+  let resumedAtEpochMs = Number.NaN;
+  await pollUntil(
+    async () => {
+      // Read early and often: the output keeps only its last 64 KiB, and deliveries log at info.
+      if (Number.isNaN(resumedAtEpochMs)) {
+        resumedAtEpochMs = loggedAt(consumer.output(), 'consumer resumed');
+      }
+      return (await queueDepth(sqs, queues.queueUrl)).total === 0;
+    },
+    'the recovery backlog to drain',
+    120_000 + backlog * 20,
+  );
+  const recoverySeconds = (performance.now() - apiBackAt) / 1000;
+  const resumeSeconds = (resumedAtEpochMs - apiBackAtEpochMs) / 1000;
+  await consumer.stop();
+  const deadLettered = (await queueDepth(sqs, queues.dlqUrl)).total;
+  if (deadLettered > 0) rig.problems.push(`recovery: ${deadLettered} message(s) dead-lettered`);
+  return {
+    backlog,
+    outageSeconds,
+    recoverySeconds,
+    plainDrainSeconds,
+    resumeSeconds,
+    deadLettered,
+  };
 }
 
 async function main(): Promise<void> {
@@ -582,6 +712,41 @@ async function main(): Promise<void> {
     const drainRate = depthAtStart / drainSeconds;
     await drainConsumer.stop();
 
+    // --- 7. Recovery after a long outage, with the deployed consumer settings.
+    const recovery = await measureRecovery({
+      parameters,
+      sqs: referenceSqs,
+      newQueuePair: (label) =>
+        localSqs.createQueuePair(`bench-${label}-${runId}`, { maxReceiveCount: MAX_RECEIVE_COUNT }),
+      deployedConsumerEnv: (queueUrl, dlqUrl) => {
+        // Only what the stack sets: everything else (backoff, long polls, concurrency) at its
+        // default, as deployed.
+        const tuned = new Set([
+          'DELIVERY_CONCURRENCY',
+          'RECEIVE_BATCH_SIZE',
+          'RECEIVE_WAIT_SECONDS',
+          'BACKOFF_BASE_SECONDS',
+          'BACKOFF_MAX_SECONDS',
+        ]);
+        return {
+          ...Object.fromEntries(
+            Object.entries(consumerEnv(queueUrl, dlqUrl, 1)).filter(([name]) => !tuned.has(name)),
+          ),
+          // As deployed (the stack's default): one line per message, which costs CPU too.
+          LOG_LEVEL: 'info',
+        };
+      },
+      startConsumer,
+      killApi: async () => {
+        process.kill(api.pid, 'SIGKILL');
+        await api.exited;
+      },
+      restartApi: async () => {
+        api = await startApi();
+      },
+      problems,
+    });
+
     // --- Every registration accounted for: rows in the database, nothing dead-lettered.
     const db = openDatabase(postgresTarget(scratch.url));
     let storedUsers: number;
@@ -597,7 +762,8 @@ async function main(): Promise<void> {
       apiOverTls.created +
       apiLoadCreated +
       outageBacklog +
-      parameters.backlog;
+      parameters.backlog +
+      2 * recovery.backlog;
     if (storedUsers !== expectedUsers) {
       problems.push(`database holds ${storedUsers} users, expected ${expectedUsers}`);
     }
@@ -674,6 +840,14 @@ async function main(): Promise<void> {
     if (earlierApiThroughput !== undefined) {
       printFigure('bench:api result file', `${earlierApiThroughput.toFixed(1)} req/s`, '(context)');
     }
+    printFigure(
+      'recovery after outage',
+      `${recovery.recoverySeconds.toFixed(2)} s`,
+      `plain drain of the same ${recovery.backlog} ${recovery.plainDrainSeconds.toFixed(2)} s; ` +
+        `API down ${recovery.outageSeconds.toFixed(0)} s, deployed backoff; resumed ` +
+        `${recovery.resumeSeconds.toFixed(2)} s after the API answered; target < ` +
+        `${RECOVERY_TARGET_SECONDS} s (${recovery.recoverySeconds < RECOVERY_TARGET_SECONDS ? 'met' : 'NOT met'})`,
+    );
     printFigure('users stored', String(storedUsers), `expected ${expectedUsers}`);
     if (problems.length > 0) {
       console.error(`\n!!! INVALID RUN:\n  ${problems.join('\n  ')}\n`);
@@ -760,6 +934,20 @@ async function main(): Promise<void> {
         consumerBackoffMaxSeconds: parameters.outageBackoffMaxSeconds,
         apiRestartSeconds: round(apiRestartSeconds, 3),
         drainSecondsAfterApiReady: round(outageDrainSeconds, 3),
+      },
+      recoveryAfterOutage: {
+        backlog: recovery.backlog,
+        maxReceiveCount: MAX_RECEIVE_COUNT,
+        consumerSettings: 'deployed defaults (backoff 5 s doubling to 900 s, 20 s long polls)',
+        outageSeconds: round(recovery.outageSeconds, 1),
+        secondsFromApiAnsweringToQueueEmpty: round(recovery.recoverySeconds, 3),
+        consumerResumedSecondsAfterApiAnswered: round(recovery.resumeSeconds, 3),
+        plainDrainSeconds: round(recovery.plainDrainSeconds, 3),
+        deadLettered: recovery.deadLettered,
+        target: {
+          secondsBelow: RECOVERY_TARGET_SECONDS,
+          met: recovery.recoverySeconds < RECOVERY_TARGET_SECONDS,
+        },
       },
       usersStored: storedUsers,
       usersExpected: expectedUsers,

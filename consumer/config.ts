@@ -27,6 +27,8 @@ export interface ConsumerConfig {
   backoff: { baseSeconds: number; maxSeconds: number };
   /** How long a stop waits for in-flight work; keep it below the orchestrator's stop timeout. */
   stopTimeoutMs: number;
+  /** While paused for an API outage: time between two probes of GET /readyz. */
+  apiProbeIntervalMs: number;
   logLevel: string;
 }
 
@@ -52,6 +54,8 @@ const schema = z.object({
     .max(MAX_VISIBILITY_TIMEOUT_SECONDS)
     .default(DEFAULT_BACKOFF_MAX_SECONDS),
   STOP_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(25_000),
+  // At most 5 s, so delivery resumes within seconds of the API's return.
+  API_PROBE_INTERVAL_MS: z.coerce.number().int().min(100).max(5000).default(1000),
   LOG_LEVEL: envFields.logLevel,
 });
 
@@ -99,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Consu
       maxSeconds: parsed.BACKOFF_MAX_SECONDS,
     }),
     stopTimeoutMs: parsed.STOP_TIMEOUT_MS,
+    apiProbeIntervalMs: parsed.API_PROBE_INTERVAL_MS,
     logLevel: parsed.LOG_LEVEL,
   });
 }

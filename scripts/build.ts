@@ -6,6 +6,7 @@ export const SERVICE_ENTRIES = {
   api: 'api/main.ts',
   consumer: 'consumer/main.ts',
   migrate: 'scripts/migrate.ts',
+  reconciler: 'reconciler/main.ts',
 } as const;
 
 export type ServiceBundleName = keyof typeof SERVICE_ENTRIES;

@@ -1,5 +1,6 @@
 import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { Alarms } from './alarms';
 import { ApiService } from './api-service';
@@ -9,6 +10,7 @@ import { HeaderRotation } from './header-rotation';
 import { HeaderSecret } from './header-secret';
 import { Network } from './network';
 import { ProducerFunction } from './producer-function';
+import { ReconcilerTask } from './reconciler-task';
 import { RegistrationQueue } from './registration-queue';
 import type { DeploymentSettings } from './settings';
 import { UserPool } from './user-pool';
@@ -148,6 +150,19 @@ export class CognitoUserSyncStack extends Stack {
       guardBlockedRequests: guard.metricGuardBlockedRequests(),
       alarmEmail: settings.alarmEmail,
     });
+
+    const reconciler = new ReconcilerTask(this, 'Reconciler', {
+      sourceRoot,
+      vpc: network.vpc,
+      cluster,
+      userPool: userPool.userPool,
+      databaseCredentials: database.credentials,
+      schedule: scheduler.ScheduleExpression.expression(settings.reconcileSchedule),
+      alarmTopic: alarms.topic,
+      logLevel: settings.logLevel,
+      removalPolicy,
+    });
+    database.allowFrom(reconciler, 'Reconciler task');
 
     const outputs: Record<string, { value: string; description: string }> = {
       NatEgressIps: {

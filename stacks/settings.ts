@@ -30,6 +30,8 @@ export interface DeploymentSettings {
   /** E-mail address subscribed to the alarm topic, if any. */
   readonly alarmEmail?: string;
   readonly logLevel: string;
+  /** When the reconciler runs: an EventBridge Scheduler `rate(…)` or `cron(…)`. @default 'rate(1 day)' */
+  readonly reconcileSchedule: string;
 }
 
 /**
@@ -129,6 +131,11 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     throw new SettingsError('context "logLevel" must be fatal, error, warn, info, debug or trace');
   }
 
+  const reconcileSchedule = readString(node, 'reconcileSchedule') ?? 'rate(1 day)';
+  if (!/^(rate|cron)\(.+\)$/.test(reconcileSchedule)) {
+    throw new SettingsError('context "reconcileSchedule" must be a rate(…) or cron(…) expression');
+  }
+
   return Object.freeze({
     stage,
     region,
@@ -144,6 +151,7 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     authHeaderName,
     alarmEmail: readString(node, 'alarmEmail'),
     logLevel,
+    reconcileSchedule,
   });
 }
 

@@ -69,7 +69,7 @@ export async function stopChild(
 /**
  * Like `spawnEntry`, with an IPC channel: resolves with the child and the port it reports once
  * it is ready (see `parent-link.ts`), and rejects (killing it) if it exits first or takes longer
- * than `timeoutMs`. The channel also tells the child when this process is gone.
+ * than `timeoutMs`. Like every child of the pipeline it stops when this process is gone.
  */
 export async function spawnLinkedEntry(
   entry: string,
@@ -79,11 +79,11 @@ export async function spawnLinkedEntry(
   const [stdin = 'ignore', stdout = 'inherit', stderr = 'inherit'] = Array.isArray(stdio)
     ? stdio
     : [stdio, stdio, stdio];
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
-    env,
-    cwd,
-    stdio: [stdin, stdout, stderr, 'ipc'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', EXIT_WITH_PARENT, entry, ...args],
+    { env, cwd, stdio: [stdin, stdout, stderr, 'ipc'] },
+  );
   try {
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(

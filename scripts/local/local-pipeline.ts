@@ -225,6 +225,7 @@ export async function startLocalPipeline({
       userPoolClientId: cognito.pool.userPoolClientId,
       confirmationCode: cognito.pool.confirmationCode,
       lambdaEndpoint: cognito.lambda.endpoint,
+      ...(env['DATABASE_URL'] ? { databaseUrl: env['DATABASE_URL'] } : {}),
     };
     if (settingsFile !== false) await writePipelineSettings(settings, settingsFile);
 

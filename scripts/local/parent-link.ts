@@ -23,7 +23,10 @@ export function reportReady(port: number): void {
   process.send?.(message);
 }
 
-/** Runs `stop` (then exits) when the supervisor's channel closes or a SIGTERM/SIGINT arrives. */
+/**
+ * Runs `stop` (then exits) on SIGTERM or SIGINT. The supervisor going away arrives as a SIGTERM
+ * too: `exit-with-parent.ts`, preloaded into every child, sends it when the channel closes.
+ */
 export function stopWithParent(stop: () => Promise<void>): void {
   let stopping = false;
   const stopOnce = (): void => {
@@ -37,7 +40,6 @@ export function stopWithParent(stop: () => Promise<void>): void {
       },
     );
   };
-  if (process.connected) process.once('disconnect', stopOnce);
   process.once('SIGTERM', stopOnce);
   process.once('SIGINT', stopOnce);
 }

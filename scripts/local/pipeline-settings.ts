@@ -21,6 +21,8 @@ export interface LocalPipelineSettings {
   confirmationCode: string;
   /** The local Lambda Invoke endpoint of the PostConfirmation trigger (and its invocation log). */
   lambdaEndpoint: string;
+  /** The database the API uses, when it is a PostgreSQL server (DATABASE_URL). */
+  databaseUrl?: string;
 }
 
 /** `.data/local-pipeline.json` under the project root (the working directory of npm scripts). */

@@ -477,7 +477,7 @@ describe('CognitoUserSync stack', () => {
       });
     });
 
-    test('admits only the API tasks (which run the migrations) and the rotation function', () => {
+    test('admits only the API tasks (which run the migrations), the reconciler and the rotation function', () => {
       const databaseSg = onlyId('AWS::EC2::SecurityGroup', 'DatabaseInstanceSecurityGroup');
       expect(
         synthesized.json.Resources[databaseSg]?.Properties?.SecurityGroupIngress,
@@ -498,6 +498,9 @@ describe('CognitoUserSync stack', () => {
               onlyId('AWS::EC2::SecurityGroup', 'DatabaseInstanceRotationSingleUser'),
               'GroupId',
             ],
+          }),
+          JSON.stringify({
+            'Fn::GetAtt': [onlyId('AWS::EC2::SecurityGroup', 'ReconcilerSecurityGroup'), 'GroupId'],
           }),
         ].sort(),
       );
@@ -585,7 +588,7 @@ describe('CognitoUserSync stack', () => {
   });
 
   describe('alarms', () => {
-    test('watch dead letters, queue age, API 5xx, producer errors and fallbacks, and guard blocks', () => {
+    test('watch dead letters, queue age, API 5xx, producer errors and fallbacks, guard blocks and reconciler-created users', () => {
       const topicId = onlyId('AWS::SNS::Topic');
       const alarms = resourcesOf('AWS::CloudWatch::Alarm')
         .map(([, alarm]) => alarm.Properties ?? {})
@@ -606,7 +609,8 @@ describe('CognitoUserSync stack', () => {
       expect(text).toContain(`"MetricName":"${FALLBACK_METRIC.metricName}"`);
       expect(text).toContain('{"Name":"service","Value":"producer"}');
       expect(text).toContain('{"Name":"Rule","Value":"BlockUnsignedRegistration"}');
-      expect(alarms).toHaveLength(6);
+      expect(text).toContain('{"Name":"service","Value":"reconciler"}');
+      expect(alarms).toHaveLength(7);
     });
   });
 });

@@ -152,9 +152,7 @@ describe('handler', () => {
     expect(returned).toBe(event);
     expect(sqsMock).toHaveReceivedCommandWith(sqs.SendMessageCommand, { QueueUrl: TEST_QUEUE_URL });
     const lines = jsonLines(output.text());
-    expect(lines).toContainEqual(
-      expect.objectContaining({ path: 'queue', reason: 'server_error' }),
-    );
+    expect(lines).toContainEqual(expect.objectContaining({ path: 'queue', reason: 'unavailable' }));
     const metric = lines.find((line) => '_aws' in line);
     expect(metric).toEqual(
       expect.objectContaining({ RegistrationFallbacks: 1, service: 'producer' }),
@@ -322,7 +320,7 @@ describe('handler', () => {
       expect(durationMs).toBeLessThan(budgetMs);
       expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
       expect(jsonLines(output.text())).toContainEqual(
-        expect.objectContaining({ path: 'failed', reason: 'server_error' }),
+        expect.objectContaining({ path: 'failed', reason: 'unavailable' }),
       );
     });
   });

@@ -73,7 +73,7 @@ describe('registrar', () => {
   describe('queue path', () => {
     test.each([
       [500, 'server_error'],
-      [503, 'server_error'],
+      [503, 'unavailable'],
       [429, 'throttled'],
       [403, 'forbidden'],
     ])(
@@ -266,7 +266,7 @@ describe('registrar', () => {
         expect.objectContaining({
           path: 'failed',
           sub: event.request.userAttributes['sub'],
-          reason: 'server_error',
+          reason: 'unavailable',
           status: 503,
           queueError: 'Error: queue unavailable',
         }),
@@ -417,7 +417,7 @@ describe('registrar', () => {
       );
 
       // Assert
-      expect(trial).toEqual(expect.objectContaining({ path: 'queue', reason: 'server_error' }));
+      expect(trial).toEqual(expect.objectContaining({ path: 'queue', reason: 'unavailable' }));
       expect(afterTrial).toEqual(
         expect.objectContaining({ path: 'queue', reason: 'breaker_open' }),
       );
