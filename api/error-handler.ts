@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '#contract/logger';
 import type { ApiErrorBody } from '#contract/user';
-import { REGISTRATION_MAX_BYTES } from '#contract/registration';
+import { REGISTRATION_MAX_BYTES } from '#contract/registration-limits';
 import {
   AppError,
   InvalidRequestError,

@@ -1,7 +1,7 @@
 import { describeError } from './describe-error';
 import type { HeaderSecretSource } from './header-secret-source';
 import { postJson, RequestTimeoutError, type AgentFor } from './json-post';
-import type { Registration } from './registration';
+import { registrationJson, type Registration } from './registration';
 import {
   registrationChanges,
   type RegistrationChange,
@@ -145,7 +145,7 @@ export function createRegistrationClient(options: RegistrationClientOptions): Re
       };
       if (requestId !== undefined) headers['x-request-id'] = requestId;
       try {
-        const response = await postJson(endpoint, headers, JSON.stringify(registration), {
+        const response = await postJson(endpoint, headers, registrationJson(registration), {
           timeoutMs,
           ...(options.agentFor ? { agentFor: options.agentFor } : {}),
         });
@@ -172,8 +172,22 @@ export function createRegistrationClient(options: RegistrationClientOptions): Re
         if (verdict.outcome === 'permanent') {
           return { outcome: 'permanent', reason: verdict.reason, status, detail };
         }
-        if (verdict.reason === 'forbidden')
-          await options.headerSecrets.refresh().catch(() => false);
+        if (verdict.reason === 'forbidden') {
+          // A rotation may have moved on; re-read the value for the next attempt. When that read
+          // fails, say why in the result, which the sender logs: a 403 that never heals needs it.
+          const refreshProblem = await options.headerSecrets.refresh().then(
+            () => undefined,
+            (error: unknown) => describeError(error),
+          );
+          if (refreshProblem !== undefined) {
+            return {
+              outcome: 'retryable',
+              reason: verdict.reason,
+              status,
+              detail: `${detail}; header secret refresh failed: ${refreshProblem}`,
+            };
+          }
+        }
         return { outcome: 'retryable', reason: verdict.reason, status, detail };
       } catch (error) {
         const timedOut = error instanceof RequestTimeoutError;

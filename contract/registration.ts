@@ -1,7 +1,14 @@
 import * as z from 'zod';
-
-/** Largest request body the API accepts for `POST /user`, in bytes. */
-export const REGISTRATION_MAX_BYTES = 16 * 1024;
+import {
+  MAX_ATTRIBUTE_NAME_LENGTH,
+  MAX_ATTRIBUTE_VALUE_LENGTH,
+  MAX_CUSTOM_ATTRIBUTES,
+  MAX_EMAIL_LENGTH,
+  MAX_OBSERVED_AT_LENGTH,
+  MAX_OTHER_ATTRIBUTES,
+  MAX_USERNAME_LENGTH,
+  MAX_USER_POOL_ID_LENGTH,
+} from './registration-limits';
 
 /** Where a registration came from: the live trigger, the fallback queue, or a reconciliation job. */
 export const registrationSources = ['trigger', 'queue', 'reconcile'] as const;
@@ -13,11 +20,25 @@ export type RegistrationSource = (typeof registrationSources)[number];
  */
 const forbiddenAttributeNames = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Cognito attribute names: `email`, `custom:plan`, `cognito:user_status`, `dev:flag`. */
+/**
+ * Cognito attribute names (`email`, `custom:plan`, `cognito:user_status`, `dev:flag`) by Cognito's
+ * own rule: letters, marks, symbols, digits and punctuation, no spaces or control characters.
+ */
 const attributeName = z
   .string()
-  .regex(/^[A-Za-z0-9_:.-]{1,64}$/, 'attribute names are 1-64 characters of A-Z a-z 0-9 _ : . -')
+  .max(
+    MAX_ATTRIBUTE_NAME_LENGTH,
+    `attribute names are at most ${MAX_ATTRIBUTE_NAME_LENGTH} characters`,
+  )
+  .regex(
+    /^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u,
+    'attribute names are letters, marks, symbols, digits or punctuation',
+  )
   .refine((name) => !forbiddenAttributeNames.has(name), 'attribute name is reserved');
+
+/** Custom attributes count against the pool's limit of 50; `dev:` is their legacy spelling. */
+const isCustomAttributeName = (name: string): boolean =>
+  name.startsWith('custom:') || name.startsWith('dev:');
 
 /**
  * PostgreSQL text and jsonb cannot hold NUL or unpaired UTF-16 surrogates; refusing them here
@@ -29,10 +50,22 @@ const storableText = (schema: z.ZodString) =>
     'must not contain NUL or unpaired surrogates',
   );
 
-/** Cognito custom attribute values are at most 2048 characters. */
-const attributeValue = storableText(z.string().max(2048));
+const attributeValue = storableText(z.string().max(MAX_ATTRIBUTE_VALUE_LENGTH));
 
-export const MAX_ATTRIBUTES = 100;
+/** At most 50 custom attributes and 30 others: the counts the size rule is derived from. */
+function refuseTooManyAttributes(attributes: Record<string, string>, ctx: z.RefinementCtx): void {
+  const names = Object.keys(attributes);
+  const custom = names.filter(isCustomAttributeName).length;
+  if (custom > MAX_CUSTOM_ATTRIBUTES) {
+    ctx.addIssue({ code: 'custom', message: `at most ${MAX_CUSTOM_ATTRIBUTES} custom attributes` });
+  }
+  if (names.length - custom > MAX_OTHER_ATTRIBUTES) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `at most ${MAX_OTHER_ATTRIBUTES} attributes besides the custom ones`,
+    });
+  }
+}
 
 /**
  * When the sender read this state of the user, with its offset (`Z` or `+02:00`). Instants before
@@ -40,6 +73,7 @@ export const MAX_ATTRIBUTES = 100;
  */
 const observedAt = z.iso
   .datetime({ offset: true, message: 'must be an ISO-8601 date-time with an offset' })
+  .max(MAX_OBSERVED_AT_LENGTH)
   .refine((value) => Date.parse(value) >= 0, 'must not be before 1970');
 
 /** Runs on the raw value: zod's record parsing silently drops a `__proto__` key. */
@@ -56,22 +90,18 @@ function refuseForbiddenKeys(value: unknown, ctx: z.RefinementCtx): void {
 export const registrationSchema = z.strictObject({
   sub: z.uuid({ message: 'must be a UUID' }),
   // The WHATWG (HTML form) rule: what Cognito's own sign-up forms accept, `a@b.c` included.
-  email: z.email({ pattern: z.regexes.html5Email, message: 'must be an email address' }).max(254),
-  username: storableText(z.string().min(1).max(128)),
+  email: z
+    .email({ pattern: z.regexes.html5Email, message: 'must be an email address' })
+    .max(MAX_EMAIL_LENGTH),
+  username: storableText(z.string().min(1).max(MAX_USERNAME_LENGTH)),
   userPoolId: z
     .string()
-    .max(55)
+    .max(MAX_USER_POOL_ID_LENGTH)
     .regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must be a Cognito user pool id like eu-west-1_AbC123'),
   attributes: z
     .unknown()
     .superRefine(refuseForbiddenKeys)
-    .pipe(
-      z
-        .record(attributeName, attributeValue)
-        .refine((attributes) => Object.keys(attributes).length <= MAX_ATTRIBUTES, {
-          message: `at most ${MAX_ATTRIBUTES} attributes`,
-        }),
-    )
+    .pipe(z.record(attributeName, attributeValue).superRefine(refuseTooManyAttributes))
     .default({}),
   source: z.enum(registrationSources),
   observedAt: observedAt.optional(),
@@ -100,4 +130,17 @@ export function parseRegistration(value: unknown): RegistrationParseResult {
   const message =
     unrecognized !== undefined ? `unknown field(s): ${unrecognized}` : `${field}: ${issue.message}`;
   return { ok: false, field, message };
+}
+
+/**
+ * The registration as the JSON that senders put on the wire and in queue messages. An SQS message
+ * body may hold only #x9, #xA, #xD, #x20-#xD7FF, #xE000-#xFFFD and #x10000-#x10FFFF; JSON already
+ * escapes the control characters below #x20, and this also escapes U+FFFE and U+FFFF, which a
+ * Cognito attribute may hold but SQS refuses raw. Each escape costs 6 bytes, the price per
+ * character REGISTRATION_MAX_BYTES already assumes. JSON.parse reads it back exactly.
+ */
+export function registrationJson(registration: Registration): string {
+  return JSON.stringify(registration).replace(/[\ufffe\uffff]/g, (character) =>
+    character === '\ufffe' ? '\\ufffe' : '\\uffff',
+  );
 }

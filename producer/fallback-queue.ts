@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Registration } from '#contract/registration';
+import { registrationJson, type Registration } from '#contract/registration';
 
 /** Why a registration went to the queue instead of (or after) the API. */
 export interface FallbackDetails {
@@ -46,7 +46,7 @@ export function createFallbackQueue({
       const output = await sqs.send(
         new SendMessageCommand({
           QueueUrl: registrationQueueUrl,
-          MessageBody: JSON.stringify(registration),
+          MessageBody: registrationJson(registration),
           MessageAttributes: attributes,
         }),
         // The SDK's own retries (maxAttempts on the client) all happen inside this bound.

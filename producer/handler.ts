@@ -44,7 +44,6 @@ function getRegistrar(): Registrar {
       queue: createFallbackQueue({ sqs, registrationQueueUrl: config.registrationQueueUrl }),
       breaker: createCircuitBreaker({ openMs: config.breakerOpenMs, clock: systemClock }),
       config,
-      logger,
       clock: systemClock,
     });
   }
@@ -60,15 +59,33 @@ export function onRegistrationOutcome(listener: OutcomeListener): () => void {
   return () => outcomeListeners.delete(listener);
 }
 
-function report(outcome: RegistrationOutcome, context: Context, durationMs: number): void {
+/** The one log line per invocation: what happened, with every detail the registrar gathered. */
+function logOutcome(outcome: RegistrationOutcome, durationMs: number): void {
   const fields = { ...outcome, durationMs };
-  if (outcome.path === 'failed' || outcome.path === 'rejected') {
-    logger.error('Registration not stored', fields);
-  } else if (outcome.path === 'queue') {
-    logger.warn('Registration queued for later delivery', fields);
-  } else {
-    logger.info('Registration handled', fields);
+  switch (outcome.path) {
+    case 'api':
+      logger.info('Registration stored by the API', fields);
+      return;
+    case 'skipped':
+      logger.info('Not a sign-up confirmation; nothing to register', fields);
+      return;
+    case 'queue':
+      logger.warn('Registration queued for later delivery', fields);
+      return;
+    case 'rejected':
+      if (outcome.parkedMessageId !== undefined) {
+        logger.error('Registration rejected by the API; parked on the queue for the DLQ', fields);
+      } else {
+        logger.error('Registration rejected; not stored and not queued', fields);
+      }
+      return;
+    case 'failed':
+      logger.error('Registration not stored: neither the API nor the queue took it', fields);
   }
+}
+
+function report(outcome: RegistrationOutcome, context: Context, durationMs: number): void {
+  logOutcome(outcome, durationMs);
   for (const listener of outcomeListeners) {
     try {
       listener(outcome, context);

@@ -1,4 +1,3 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, PostConfirmationTriggerEvent } from 'aws-lambda';
 import type { Registration } from '#contract/registration';
 import type { RegistrationClient } from '#contract/registration-client';
@@ -15,22 +14,19 @@ import {
   remainingBudgetMs,
 } from './time-budget';
 
-export type RegistrarLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
-
 export interface RegistrarDependencies {
   client: RegistrationClient;
   queue: FallbackQueue;
   breaker: CircuitBreaker;
   config: Pick<ProducerConfig, 'apiTimeoutMs'>;
-  logger: RegistrarLogger;
   clock: Clock;
 }
 
 export interface Registrar {
   /**
    * Registers the user of a confirmed sign-up: through the API when it answers in time,
-   * otherwise through the fallback queue. Never throws; a `failed` outcome means both paths
-   * failed and the caller should report an error.
+   * otherwise through the fallback queue. Never throws and never logs: the outcome carries
+   * every detail, and the handler logs it once. A `failed` outcome means both paths failed.
    */
   register(
     event: PostConfirmationTriggerEvent,
@@ -52,14 +48,15 @@ const describeError = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 /**
- * The path choice of the producer. Permanent API answers (400, 409) are not queued: the queue
- * would only carry the message to the dead-letter queue, since the same body can never succeed;
- * an error log with the `sub` is the record instead, and the user stays confirmed in Cognito.
- * An event that does not make a valid registration (e.g. a pool without email) is rejected the
- * same way, before any network call, for the same reason.
+ * The path choice of the producer. The registration is stamped with the invocation time as its
+ * `observedAt`, which travels with it through the queue, so a late retry never overwrites a newer
+ * state. A permanent API answer (400, 413, 415) is parked on the queue with the reason, for the
+ * consumer to dead-letter where the DLQ alarm and redrive find it. An event that does not make a
+ * valid registration (e.g. a pool without email) is rejected before any network call: no body
+ * built from it could ever be stored.
  */
 export function createRegistrar(deps: RegistrarDependencies): Registrar {
-  const { client, queue, breaker, config, logger, clock } = deps;
+  const { client, queue, breaker, config, clock } = deps;
 
   /** One bounded API attempt. The race also bounds the header-secret read, which the client's own timeout does not cover. */
   const attemptApi = async (
@@ -120,24 +117,20 @@ export function createRegistrar(deps: RegistrarDependencies): Registrar {
       const startedAt = clock.now();
       const remaining = () =>
         remainingBudgetMs(context.getRemainingTimeInMillis(), startedAt, clock.now());
-      const parsed = registrationFromEvent(event);
+      const attemptedAt = new Date(startedAt).toISOString();
+      const parsed = registrationFromEvent(event, attemptedAt);
       const eventSub = event.request.userAttributes?.['sub'];
       if (!parsed.ok) {
-        logger.error('Sign-up event does not make a valid registration; not registered', {
-          sub: eventSub,
-          field: parsed.field,
-          detail: parsed.message,
-        });
         return {
           path: 'rejected',
           sub: eventSub,
           reason: 'invalid_registration',
+          field: parsed.field,
           detail: parsed.message,
         };
       }
       const registration = parsed.registration;
       const sub = registration.sub;
-      const attemptedAt = new Date(clock.now()).toISOString();
 
       let fallback: Extract<ApiAttempt, { kind: 'fallback' }>;
       const apiBudgetMs = apiAttemptBudgetMs(remaining(), config.apiTimeoutMs);
@@ -156,49 +149,33 @@ export function createRegistrar(deps: RegistrarDependencies): Registrar {
           return { path: 'api', sub, status: attempt.status, created: attempt.created };
         }
         if (attempt.kind === 'permanent') {
-          // The API answered, so it is healthy; the registration itself is at fault. It is still
-          // parked on the queue: the consumer checks it once more (the conflict may be gone) and
-          // otherwise dead-letters it with the reason, where the DLQ alarm and redrive find it.
-          // Only logging it would leave a confirmed user missing from the database unnoticed.
+          // The API answered, so it is healthy; the registration itself is at fault. Parking it
+          // on the queue lets the consumer dead-letter it with the reason, where the DLQ alarm
+          // and redrive find it; a log line alone would leave a confirmed user missing unnoticed.
           breaker.recordSuccess();
-          let parkedMessageId: string | undefined;
-          try {
-            ({ messageId: parkedMessageId } = await queue.enqueue(
-              registration,
-              { reason: attempt.reason, attemptedAt, status: attempt.status },
-              { timeoutMs: queueSendBudgetMs(remaining()) },
-            ));
-          } catch (error) {
-            logger.error('Could not park the rejected registration on the queue', {
-              sub,
-              queueError: describeError(error),
-            });
-          }
-          logger.error('API rejected the registration permanently', {
-            sub,
-            reason: attempt.reason,
-            status: attempt.status,
-            detail: attempt.detail,
-            parkedMessageId,
-          });
-          return {
+          const rejected = {
             path: 'rejected',
             sub,
             reason: attempt.reason,
             status: attempt.status,
             detail: attempt.detail,
-            ...(parkedMessageId === undefined ? {} : { parkedMessageId }),
-          };
+          } as const;
+          try {
+            const { messageId } = await queue.enqueue(
+              registration,
+              { reason: attempt.reason, attemptedAt, status: attempt.status },
+              { timeoutMs: queueSendBudgetMs(remaining()) },
+            );
+            return {
+              ...rejected,
+              ...(messageId === undefined ? {} : { parkedMessageId: messageId }),
+            };
+          } catch (error) {
+            return { ...rejected, queueError: describeError(error) };
+          }
         }
         breaker.recordFailure();
-        logger.warn('API attempt failed; falling back to the queue', {
-          sub,
-          reason: attempt.reason,
-          status: attempt.status,
-          detail: attempt.detail,
-          apiBudgetMs,
-        });
-        fallback = attempt;
+        fallback = { ...attempt, detail: `${attempt.detail} (API budget ${apiBudgetMs} ms)` };
       }
 
       try {
@@ -207,14 +184,23 @@ export function createRegistrar(deps: RegistrarDependencies): Registrar {
           { reason: fallback.reason, attemptedAt, status: fallback.status },
           { timeoutMs: queueSendBudgetMs(remaining()) },
         );
-        return { path: 'queue', sub, reason: fallback.reason, status: fallback.status, messageId };
-      } catch (error) {
-        logger.error('Fallback queue send failed; registration lost for this attempt', {
+        return {
+          path: 'queue',
           sub,
           reason: fallback.reason,
+          status: fallback.status,
+          detail: fallback.detail,
+          messageId,
+        };
+      } catch (error) {
+        return {
+          path: 'failed',
+          sub,
+          reason: fallback.reason,
+          status: fallback.status,
+          detail: fallback.detail,
           queueError: describeError(error),
-        });
-        return { path: 'failed', sub, reason: fallback.reason, detail: describeError(error) };
+        };
       }
     },
   };

@@ -5,10 +5,12 @@ import { parseRegistration, type RegistrationParseResult } from '#contract/regis
  * Builds the `POST /user` body from a PostConfirmation event and validates it against the
  * shared contract. `attributes` mirrors Cognito's `userAttributes` exactly, including `sub`,
  * `email` and the `cognito:*` entries, each as a string: the API stores what Cognito holds
- * without this trigger deciding which attributes matter.
+ * without this trigger deciding which attributes matter. `observedAt` is when the trigger was
+ * invoked: the moment this state of the user was read from Cognito.
  */
 export function registrationFromEvent(
   event: PostConfirmationTriggerEvent,
+  observedAt: string,
 ): RegistrationParseResult {
   const userAttributes: Record<string, unknown> = event.request.userAttributes ?? {};
   const attributes: Record<string, string> = {};
@@ -22,5 +24,6 @@ export function registrationFromEvent(
     userPoolId: event.userPoolId,
     attributes,
     source: 'trigger',
+    observedAt,
   });
 }

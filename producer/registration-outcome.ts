@@ -23,21 +23,36 @@ export type FallbackReason =
  */
 export type RegistrationOutcome =
   | { path: 'api'; sub: string; status: number; created: boolean }
-  | { path: 'queue'; sub: string; reason: FallbackReason; status?: number; messageId?: string }
+  | {
+      path: 'queue';
+      sub: string;
+      reason: FallbackReason;
+      status?: number;
+      /** What the API attempt saw (or why it was skipped), with its time budget. */
+      detail: string;
+      messageId?: string;
+    }
   | {
       path: 'rejected';
       sub: string | undefined;
       reason: 'invalid_registration' | PermanentReason;
       status?: number;
+      /** The field at fault, when the event itself made no valid registration. */
+      field?: string;
       detail: string;
       parkedMessageId?: string;
+      /** Why parking the rejected registration on the queue failed. */
+      queueError?: string;
     }
   | { path: 'skipped'; sub: string | undefined; reason: 'not_sign_up'; triggerSource: string }
   | {
       path: 'failed';
       sub: string | undefined;
       reason: FallbackReason | 'internal';
+      status?: number;
       detail: string;
+      /** Why the queue send failed after the API path did. */
+      queueError?: string;
     };
 
 export type RegistrationPath = RegistrationOutcome['path'];

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAX_RECEIVE_COUNT } from '#contract/delivery';
+import { SQS_MAX_MESSAGE_BYTES } from '#contract/registration-limits';
 
 /** Re-exported for the stack tests; defined with the delivery semantics in the contract. */
 export { MAX_RECEIVE_COUNT };
@@ -41,6 +42,8 @@ export class RegistrationQueue extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: DEAD_LETTER_RETENTION,
+      // Explicit, not the account's default: the largest registration must fit.
+      maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
       removalPolicy,
     });
 
@@ -52,6 +55,7 @@ export class RegistrationQueue extends Construct {
       visibilityTimeout: Duration.seconds(60),
       receiveMessageWaitTime: Duration.seconds(20),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+      maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
       removalPolicy,
     });
 

@@ -5,6 +5,7 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { SQS_MAX_MESSAGE_BYTES } from '#contract/registration-limits';
 
 /** Region the local queues live in: it appears in their ARNs and in the clients' signatures. */
 export const LOCAL_SQS_REGION = 'us-east-1';
@@ -54,7 +55,10 @@ export async function createQueuePair(
     new CreateQueueCommand({
       QueueName: `${name}-dlq`,
       // As in the stacks: the DLQ keeps messages longer than the source queue (14 days).
-      Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
+      Attributes: {
+        MessageRetentionPeriod: String(14 * 24 * 3600),
+        MaximumMessageSize: String(SQS_MAX_MESSAGE_BYTES),
+      },
     }),
   );
   if (!dlq.QueueUrl) throw new Error(`CreateQueue returned no URL for ${name}-dlq`);
@@ -64,6 +68,8 @@ export async function createQueuePair(
       QueueName: name,
       Attributes: {
         VisibilityTimeout: String(visibilityTimeoutSeconds),
+        // As in the stacks: the largest registration must fit (contract/registration-limits).
+        MaximumMessageSize: String(SQS_MAX_MESSAGE_BYTES),
         RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount }),
       },
     }),

@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { SQS_MAX_MESSAGE_BYTES } from '#contract/registration-limits';
 import { retryWindowSeconds } from '../../consumer/backoff';
 import { API_HEALTH_CHECK_PATH } from '../../stacks/api-service';
 import { CONSUMER_DRAIN_TIMEOUT_MS, CONSUMER_STOP_TIMEOUT } from '../../stacks/consumer-service';
@@ -402,6 +403,14 @@ describe('CognitoUserSync stack', () => {
         14 * 24 * 3600,
       );
       expect(DEAD_LETTER_RETENTION.toSeconds()).toBeGreaterThan(REGISTRATION_RETENTION.toSeconds());
+    });
+
+    test('both queues take the largest registration: their maximum message size is SQS_MAX_MESSAGE_BYTES', () => {
+      const queues = synthesized.template.findResources('AWS::SQS::Queue');
+      expect(Object.keys(queues)).toHaveLength(2);
+      for (const queue of Object.values(queues)) {
+        expect(queue.Properties?.MaximumMessageSize).toBe(SQS_MAX_MESSAGE_BYTES);
+      }
     });
 
     test("MAX_RECEIVE_COUNT lets the consumer's backoff ride out an hour-long outage", () => {

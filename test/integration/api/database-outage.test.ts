@@ -52,6 +52,7 @@ if (serverDatabaseUrl) {
       expect(rejected.status).toBe(503);
       expect(errorCodeOf(rejected.body)).toBe('unavailable');
       expect(readiness.status).toBe(503);
+      expect(api.logOutput()).toMatch(/"reason":"[^"]+".*"msg":"not ready: database unreachable"/);
       expect(liveness.status).toBe(200);
       expect(await countUsers(verifier, duringOutage.sub)).toBe(0);
 
@@ -106,6 +107,7 @@ if (serverDatabaseUrl) {
       expect(rejected.status).toBe(503);
       expect(errorCodeOf(rejected.body)).toBe('unavailable');
       expect(readiness.status).toBe(503);
+      expect(api.logOutput()).toMatch(/"reason":"[^"]+".*"msg":"not ready: database unreachable"/);
       expect((await api.get('/healthz')).status).toBe(200);
     });
   });

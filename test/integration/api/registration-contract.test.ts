@@ -294,20 +294,6 @@ describe(`POST /user contract (${databaseKind})`, () => {
       expect((await harness.api.post('/user', 'null', { raw: true })).status).toBe(400);
     });
 
-    it('when the body is over 16 KiB, then 413 payload_too_large and nothing is written', async () => {
-      const registration = newRegistration({
-        attributes: Object.fromEntries(
-          Array.from({ length: 20 }, (_, index) => [`custom:a${index}`, 'x'.repeat(1000)]),
-        ),
-      });
-
-      const response = await harness.api.post('/user', registration);
-
-      expect(response.status).toBe(413);
-      expect(errorCodeOf(response.body)).toBe('payload_too_large');
-      expect(await countUsers(harness.db, registration.sub)).toBe(0);
-    });
-
     it('when the content type is not JSON, then 415 unsupported_media_type', async () => {
       const registration = newRegistration();
 

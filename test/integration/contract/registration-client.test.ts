@@ -89,6 +89,23 @@ describe('registration client', () => {
     expect(refreshes).toBe(1);
   });
 
+  it('when the API answers 403 and re-reading the header secret fails, then the result says why', async () => {
+    stub.setBehaviour(() => ({ status: 403 }));
+    const source: HeaderSecretSource = {
+      ...staticHeaderSecretSource([secret]),
+      refresh: () => Promise.reject(new Error('AccessDeniedException: not allowed')),
+    };
+
+    const result = await clientFor(stub.url, source).deliver(newRegistration(), {
+      timeoutMs: 2000,
+    });
+
+    expect(result).toMatchObject({ outcome: 'retryable', reason: 'forbidden', status: 403 });
+    expect(result.outcome === 'retryable' && result.detail).toMatch(
+      /header secret refresh failed: Error: AccessDeniedException: not allowed/,
+    );
+  });
+
   it('when the API never answers, then the attempt ends as a timeout at its deadline', async () => {
     stub.setBehaviour(hang);
     const startedAt = Date.now();

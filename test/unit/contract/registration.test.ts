@@ -1,5 +1,16 @@
 import fc from 'fast-check';
-import { parseRegistration, REGISTRATION_MAX_BYTES } from '#contract/registration';
+import { parseRegistration, registrationJson, registrationSchema } from '#contract/registration';
+import {
+  MAX_CUSTOM_ATTRIBUTES,
+  MAX_OTHER_ATTRIBUTES,
+  QUEUE_ATTRIBUTE_BUDGET_BYTES,
+  REGISTRATION_MAX_BYTES,
+  SQS_MAX_MESSAGE_BYTES,
+} from '#contract/registration-limits';
+import {
+  largestRegistrations,
+  mostExpensiveRegistration,
+} from '../../helpers/largest-registrations';
 import { apiLooksDown, classifyStatus, type DeliveryResult } from '#contract/registration-client';
 import { newRegistration } from '../../../fixtures/registrations';
 
@@ -36,14 +47,121 @@ describe('registration schema', () => {
     ).toMatchObject({ ok: false, field: 'attributes.bad name' });
   });
 
-  it('when more than 100 attributes are sent, then they are refused', () => {
-    const attributes = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`a${i}`, 'v']));
+  it('when a name uses letters, marks or symbols beyond ASCII, as Cognito allows, then it is accepted', () => {
+    const attributes = { 'custom:número': 'x', 'custom:名前': 'y', 'custom:a+b/c': 'z' };
+    expect(parseRegistration({ ...newRegistration(), attributes })).toMatchObject({ ok: true });
+  });
+
+  it('when a name is longer than 32 characters, then it is refused', () => {
+    const attributes = { [`custom:${'n'.repeat(26)}`]: 'x' };
     expect(parseRegistration({ ...newRegistration(), attributes })).toMatchObject({ ok: false });
   });
 
-  it('when any valid registration is serialised, then it fits the body limit', () => {
-    // The limit must never reject what the schema accepts at typical sizes.
-    expect(JSON.stringify(newRegistration()).length).toBeLessThan(REGISTRATION_MAX_BYTES);
+  it('when 50 custom and 30 other attributes are sent, then they are accepted; one more of either is refused', () => {
+    const custom = (count: number) =>
+      Array.from({ length: count }, (_, i) => [`custom:c${i}`, 'v'] as const);
+    const other = (count: number) =>
+      Array.from({ length: count }, (_, i) => [`o${i}`, 'v'] as const);
+    const parse = (entries: (readonly [string, string])[]) =>
+      parseRegistration({ ...newRegistration(), attributes: Object.fromEntries(entries) });
+
+    expect(parse([...custom(MAX_CUSTOM_ATTRIBUTES), ...other(MAX_OTHER_ATTRIBUTES)]).ok).toBe(true);
+    expect(parse([...custom(MAX_CUSTOM_ATTRIBUTES + 1), ...other(0)])).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('custom attributes'),
+    });
+    expect(parse([...custom(0), ...other(MAX_OTHER_ATTRIBUTES + 1)])).toMatchObject({ ok: false });
+  });
+
+  it('when an attribute value holds 2,048 characters of any Unicode (emoji count once), then it is accepted; 2,049 are refused', () => {
+    const value = '😀'.repeat(2048);
+    expect(parseRegistration({ ...newRegistration(), attributes: { 'custom:x': value } }).ok).toBe(
+      true,
+    );
+    expect(
+      parseRegistration({ ...newRegistration(), attributes: { 'custom:x': `${value}a` } }).ok,
+    ).toBe(false);
+  });
+
+  it.each([
+    ['NUL', `a${String.fromCharCode(0)}b`],
+    ['a lone high surrogate', 'a\ud800b'],
+    ['a lone low surrogate', '\udfff'],
+  ])('when a value holds %s, then it is refused: PostgreSQL cannot store it', (_case, value) => {
+    expect(
+      parseRegistration({ ...newRegistration(), attributes: { 'custom:x': value } }),
+    ).toMatchObject({ ok: false, field: 'attributes.custom:x' });
+    expect(parseRegistration({ ...newRegistration(), username: value })).toMatchObject({
+      ok: false,
+      field: 'username',
+    });
+  });
+
+  it.each(['__proto__', 'constructor', 'prototype'])(
+    'when the reserved name %s is an attribute, then it is refused',
+    (name) => {
+      const hostile = JSON.parse(
+        JSON.stringify(newRegistration()).replace('"attributes":{', `"attributes":{"${name}":"x",`),
+      ) as unknown;
+      expect(parseRegistration(hostile)).toMatchObject({ ok: false });
+    },
+  );
+});
+
+describe('the one size rule', () => {
+  it('when the limit is derived, then it leaves room in an SQS message for the message attributes', () => {
+    expect(REGISTRATION_MAX_BYTES).toBe(1_000_131);
+    expect(REGISTRATION_MAX_BYTES + QUEUE_ATTRIBUTE_BUDGET_BYTES).toBeLessThanOrEqual(
+      SQS_MAX_MESSAGE_BYTES,
+    );
+  });
+
+  it('when the largest valid registrations are serialised, either way, then they never exceed the limit', () => {
+    fc.assert(
+      fc.property(largestRegistrations, (registration) => {
+        expect(registrationSchema.safeParse(registration).success).toBe(true);
+        expect(Buffer.byteLength(registrationJson(registration))).toBeLessThanOrEqual(
+          REGISTRATION_MAX_BYTES,
+        );
+        expect(Buffer.byteLength(JSON.stringify(registration))).toBeLessThanOrEqual(
+          REGISTRATION_MAX_BYTES,
+        );
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it('when the single dearest registration is serialised, then it comes within 1 % of the limit: the bound is tight', () => {
+    const registration = mostExpensiveRegistration();
+    expect(registrationSchema.safeParse(registration).success).toBe(true);
+
+    const bytes = Buffer.byteLength(JSON.stringify(registration));
+
+    expect(bytes).toBeLessThanOrEqual(REGISTRATION_MAX_BYTES);
+    // Names are charged 6 bytes a character but cost at most 4 (and 1 for their ASCII prefixes).
+    expect(bytes).toBeGreaterThan(REGISTRATION_MAX_BYTES * 0.99);
+  });
+
+  it('when a registration holds the costliest characters, then its queue form holds only what SQS accepts and reads back exactly', () => {
+    const registration = newRegistration({
+      username: 'ü\u0001"\\😀\ufffe',
+      attributes: { 'custom:名前': '\u2028\uffff\n名😀' },
+    });
+
+    const text = registrationJson(registration);
+
+    // SQS's character set for a message body: #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000+.
+    const refusedBySqs = [...text].filter((character) => {
+      const code = character.codePointAt(0) ?? 0;
+      const allowed =
+        [0x9, 0xa, 0xd].includes(code) ||
+        (code >= 0x20 && code <= 0xd7ff) ||
+        (code >= 0xe000 && code <= 0xfffd) ||
+        code >= 0x10000;
+      return !allowed;
+    });
+    expect(refusedBySqs).toEqual([]);
+    expect(JSON.parse(text)).toEqual(registration);
   });
 });
 

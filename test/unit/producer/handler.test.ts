@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type * as SqsModuleNamespace from '@aws-sdk/client-sqs';
 import type { SQSClient as SQSClientClass } from '@aws-sdk/client-sqs';
 import type { PostConfirmationTriggerEvent } from 'aws-lambda';
@@ -191,6 +193,33 @@ describe('handler', () => {
     expect(jsonLines(output.text())).toContainEqual(expect.objectContaining({ path: 'failed' }));
   });
 
+  test('when the API rejects a registration and it is parked on the queue, then one log line reports it, saying so', async () => {
+    // Arrange
+    configure();
+    stub.respondWith({ status: 400, body: { error: { code: 'invalid_request', message: 'no' } } });
+    const { module, sqs } = await coldStart();
+    stubbedSqs(sqs);
+    const event = postConfirmationEvent();
+
+    // Act
+    await module.handler(event, fakeLambdaContext());
+
+    // Assert
+    const outcomeLines = jsonLines(output.text()).filter((line) => 'path' in line);
+    expect(outcomeLines).toHaveLength(1);
+    expect(outcomeLines[0]).toEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        path: 'rejected',
+        status: 400,
+        parkedMessageId: 'message-1',
+        sub: event.request.userAttributes['sub'],
+      }),
+    );
+    expect(String(outcomeLines[0]?.message)).toMatch(/parked/);
+    expect(String(outcomeLines[0]?.message)).not.toMatch(/not stored/);
+  });
+
   test('when the configuration is invalid, then a sign-up throws a user-safe error and the log names the variable', async () => {
     // Arrange: API_URL missing
     configure({ API_URL: '' });
@@ -250,5 +279,49 @@ describe('handler', () => {
 
     // Assert
     expect(seen).toEqual(['api', 'queue']);
+  });
+
+  describe('with a real SQS client whose SendMessage never answers', () => {
+    let hangingSqs: http.Server;
+    let queueUrl: string;
+
+    beforeEach(async () => {
+      // Accepts the connection and the request, then never says a word.
+      hangingSqs = http.createServer(() => undefined);
+      await new Promise<void>((resolve) => hangingSqs.listen(0, '127.0.0.1', resolve));
+      const { port } = hangingSqs.address() as AddressInfo;
+      queueUrl = `http://127.0.0.1:${port}/000000000000/registrations`;
+    });
+
+    afterEach(async () => {
+      hangingSqs.closeAllConnections();
+      await new Promise((resolve) => hangingSqs.close(resolve));
+    });
+
+    test('when the API is down and the queue hangs, then the handler gives up within the remaining time and reports failed', async () => {
+      // Arrange: the real SDK client from the handler module, talking to the hanging server
+      configure({ QUEUE_URL: queueUrl, AWS_ENDPOINT_URL_SQS: queueUrl.replace(/\/0000.*$/, '') });
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
+      stub.respondWith({ status: 503 });
+      const { module } = await coldStart();
+      const budgetMs = 2500;
+      const context = fakeLambdaContext({ budgetMs });
+
+      // Act
+      const started = performance.now();
+      const thrown = await module.handler(postConfirmationEvent(), context).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      const durationMs = performance.now() - started;
+
+      // Assert
+      expect((thrown as Error).name).toBe('RegistrationUnavailableError');
+      expect(durationMs).toBeLessThan(budgetMs);
+      expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
+      expect(jsonLines(output.text())).toContainEqual(
+        expect.objectContaining({ path: 'failed', reason: 'unavailable' }),
+      );
+    });
   });
 });

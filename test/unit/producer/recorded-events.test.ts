@@ -17,7 +17,7 @@ const shapeOf = (event: PostConfirmationTriggerEvent): unknown => ({
 describe('events recorded from the local user pool', () => {
   test('when the pool confirms a sign-up, then its event becomes a registration of that user', () => {
     // Act
-    const result = registrationFromEvent(signUp);
+    const result = registrationFromEvent(signUp, '2026-11-27T10:15:00.000Z');
 
     // Assert
     const sub = signUp.request.userAttributes['sub'];
@@ -35,6 +35,7 @@ describe('events recorded from the local user pool', () => {
           'cognito:user_status': 'CONFIRMED',
         },
         source: 'trigger',
+        observedAt: '2026-11-27T10:15:00.000Z',
       },
     });
   });

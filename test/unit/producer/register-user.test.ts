@@ -139,7 +139,7 @@ describe('registrar', () => {
       });
     });
 
-    test('when a registration is queued, then the body is the registration and attemptedAt is an ISO time', async () => {
+    test('when a registration is queued, then the body is the registration stamped with the invocation time, which the API attempt sent too', async () => {
       // Arrange
       stub.respondWith({ status: 503 });
       const clock = manualClock(Date.parse('2030-05-06T07:08:09.000Z'));
@@ -159,7 +159,9 @@ describe('registrar', () => {
         userPoolId: event.userPoolId,
         attributes: event.request.userAttributes,
         source: 'trigger',
+        observedAt: '2030-05-06T07:08:09.000Z',
       });
+      expect(stub.requests.at(-1)?.body).toMatchObject({ observedAt: '2030-05-06T07:08:09.000Z' });
       expect(message?.MessageAttributes?.['attemptedAt']).toEqual({
         DataType: 'String',
         StringValue: '2030-05-06T07:08:09.000Z',
@@ -194,7 +196,7 @@ describe('registrar', () => {
       [400, 'invalid_request'],
       [413, 'rejected'],
     ])(
-      'when the API answers %i, then it is rejected, logged with the sub, and parked on the queue with the reason',
+      'when the API answers %i, then it is rejected with the sub and parked on the queue with the reason',
       async (status, reason) => {
         // Arrange
         stub.respondWith({ status, body: { error: { code: reason, message: 'no' } } });
@@ -206,24 +208,26 @@ describe('registrar', () => {
         const outcome = await fixture.registrar.register(event, fakeLambdaContext());
 
         // Assert
-        expect(outcome).toEqual(expect.objectContaining({ path: 'rejected', sub, reason, status }));
+        expect(outcome).toEqual(
+          expect.objectContaining({
+            path: 'rejected',
+            sub,
+            reason,
+            status,
+            parkedMessageId: 'message-1',
+          }),
+        );
         expect(fixture.sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 1);
         expect(fixture.sqsMock).toHaveReceivedCommandWith(SendMessageCommand, {
           MessageAttributes: expect.objectContaining({
             reason: { DataType: 'String', StringValue: reason },
           }),
         });
-        expect(fixture.logger.entries).toContainEqual(
-          expect.objectContaining({
-            level: 'error',
-            fields: [expect.objectContaining({ sub, status, reason })],
-          }),
-        );
         expect(fixture.breaker.state()).toBe('closed');
       },
     );
 
-    test('when the event has no email, then it is rejected before any call and logged', async () => {
+    test('when the event has no email, then it is rejected before any call, naming the field', async () => {
       // Arrange
       const event = postConfirmationEvent({ email: null });
       const sub = event.request.userAttributes['sub'];
@@ -234,16 +238,15 @@ describe('registrar', () => {
 
       // Assert
       expect(outcome).toEqual(
-        expect.objectContaining({ path: 'rejected', sub, reason: 'invalid_registration' }),
+        expect.objectContaining({
+          path: 'rejected',
+          sub,
+          reason: 'invalid_registration',
+          field: 'email',
+        }),
       );
       expect(stub.requests).toHaveLength(0);
       expect(fixture.sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
-      expect(fixture.logger.entries).toContainEqual(
-        expect.objectContaining({
-          level: 'error',
-          fields: [expect.objectContaining({ sub, field: 'email' })],
-        }),
-      );
     });
   });
 
@@ -264,6 +267,8 @@ describe('registrar', () => {
           path: 'failed',
           sub: event.request.userAttributes['sub'],
           reason: 'unavailable',
+          status: 503,
+          queueError: 'Error: queue unavailable',
         }),
       );
     });
@@ -305,14 +310,8 @@ describe('registrar', () => {
       // Assert
       expect(outcome).toEqual(expect.objectContaining({ path: 'queue', reason: 'timeout' }));
       expect(durationMs).toBeLessThan(budgetMs - QUEUE_SEND_RESERVE_MS);
-      expect(fixture.logger.entries).toContainEqual(
-        expect.objectContaining({
-          level: 'warn',
-          fields: [expect.objectContaining({ apiBudgetMs: expect.any(Number) })],
-        }),
-      );
-      const warned = fixture.logger.entries.find((entry) => entry.level === 'warn');
-      const { apiBudgetMs } = warned?.fields[0] as { apiBudgetMs: number };
+      const detail = outcome.path === 'queue' ? outcome.detail : '';
+      const apiBudgetMs = Number(/API budget (\d+) ms/.exec(detail)?.[1]);
       expect(apiBudgetMs).toBeLessThanOrEqual(expectedApiBudgetMs);
       expect(apiBudgetMs).toBeGreaterThan(expectedApiBudgetMs - 100);
       const [message] = fixture.sqsMock.commandCalls(SendMessageCommand);

@@ -10,32 +10,11 @@ import { createRegistrationClient } from '#contract/registration-client';
 import { createCircuitBreaker, type CircuitBreaker } from '../../../../producer/circuit-breaker';
 import { systemClock, type Clock } from '../../../../producer/clock';
 import { createFallbackQueue } from '../../../../producer/fallback-queue';
-import {
-  createRegistrar,
-  type Registrar,
-  type RegistrarLogger,
-} from '../../../../producer/register-user';
+import { createRegistrar, type Registrar } from '../../../../producer/register-user';
 
 export const TEST_QUEUE_URL = 'http://127.0.0.1:9324/000000000000/registrations';
 export const TEST_HEADER_NAME = 'x-custom-auth';
 export const TEST_HEADER_SECRET = 'unit-test-header-secret-0123456789abcdef';
-
-export interface LogEntry {
-  level: 'info' | 'warn' | 'error';
-  message: unknown;
-  fields: unknown[];
-}
-
-/** A logger that keeps what it is given, for assertions on what was (and was not) logged. */
-export function capturingLogger(): RegistrarLogger & { entries: LogEntry[] } {
-  const entries: LogEntry[] = [];
-  const at =
-    (level: LogEntry['level']) =>
-    (message: unknown, ...fields: unknown[]) => {
-      entries.push({ level, message, fields });
-    };
-  return { entries, info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 /** A clock that moves only when told to. */
 export function manualClock(start = Date.parse('2030-01-01T00:00:00Z')): Clock & {
@@ -56,7 +35,6 @@ export interface RegistrarFixture {
   registrar: Registrar;
   breaker: CircuitBreaker;
   sqsMock: SqsStub;
-  logger: ReturnType<typeof capturingLogger>;
 }
 
 export interface RegistrarFixtureOptions {
@@ -76,7 +54,6 @@ export function registrarFixture(options: RegistrarFixtureOptions): RegistrarFix
   });
   const sqsMock = mockClient(sqs);
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'message-1' });
-  const logger = capturingLogger();
   const breaker = createCircuitBreaker({ openMs: options.breakerOpenMs ?? 30_000, clock });
   const registrar = createRegistrar({
     client: createRegistrationClient({
@@ -87,8 +64,7 @@ export function registrarFixture(options: RegistrarFixtureOptions): RegistrarFix
     queue: createFallbackQueue({ sqs, registrationQueueUrl: TEST_QUEUE_URL }),
     breaker,
     config: { apiTimeoutMs: options.apiTimeoutMs ?? 1500 },
-    logger,
     clock,
   });
-  return { registrar, breaker, sqsMock, logger };
+  return { registrar, breaker, sqsMock };
 }
