@@ -248,6 +248,12 @@ describe(`reconciliation of the local user pool (${databaseKind})`, () => {
     const changedRow = await rowOf(changed.sub);
     expect(changedRow?.attributes['name']).toBe('Grace Hopper');
     expect(changedRow?.deleted_at).toBeNull();
+    // The change's own time, not the creation's, so that an older trigger state stays refused
+    // (the local pool's times have whole seconds: they differ when the run crossed one).
+    const { UserLastModifiedDate } = await cognito.send(
+      new AdminGetUserCommand({ UserPoolId: userPoolId, Username: changed.username }),
+    );
+    expect(changedRow?.observed_at.toISOString()).toBe(UserLastModifiedDate?.toISOString());
     const deletedRow = await rowOf(deleted.sub);
     expect(deletedRow?.deleted_at).toBeInstanceOf(Date);
     expect(await Promise.all(kept.map(({ sub }) => rowOf(sub)))).toEqual(keptBefore);
