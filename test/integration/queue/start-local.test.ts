@@ -40,6 +40,19 @@ function liveChildrenOf(pid: number): number[] {
   return children;
 }
 
+/** The entry point a child of the pipeline runs (its last command-line argument). */
+const entryOf = (pid: number): string => {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return path.basename(args.at(-1) ?? '');
+  } catch {
+    return '';
+  }
+};
+
+/** The long-running services `npm start` supervises; a one-off (the migration) may come and go. */
+const SERVICE_ENTRIES = ['local-lambda-main.ts', 'local-user-pool-main.ts', 'main.ts', 'main.ts'];
+
 const isAlive = (pid: number): boolean => {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -97,10 +110,14 @@ describe('npm start supervisor', () => {
       timeoutMs: 150_000,
       what: 'the pipeline to come up',
     });
-    children = liveChildrenOf(supervisorPid);
-    // The API, the consumer, the user pool and its trigger's Lambda endpoint; the migration has
-    // finished.
-    expect(children).toHaveLength(4);
+    // The API, the consumer, the user pool and its trigger's Lambda endpoint.
+    await waitFor(
+      () => {
+        children = liveChildrenOf(supervisorPid);
+        return children.map(entryOf).sort().join() === [...SERVICE_ENTRIES].sort().join();
+      },
+      { timeoutMs: 20_000, what: 'exactly the four services as children of the supervisor' },
+    );
 
     supervisor.kill('SIGKILL');
     await exitOf(supervisor);
