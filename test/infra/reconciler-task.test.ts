@@ -1,11 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { metricNames } from '../../contract/metrics';
-import { synthApp, type SynthesizedApp } from './synth-app';
+import { synthApp, TEST_HOSTED_ZONE, type SynthesizedApp } from './synth-app';
 
 describe('reconciler task', () => {
   let synthesized: SynthesizedApp;
   beforeAll(() => {
-    synthesized = synthApp({});
+    synthesized = synthApp({ ...TEST_HOSTED_ZONE });
   });
 
   test('when synthesized, then a daily schedule runs the reconciler command on Fargate in the private subnets', () => {

@@ -30,7 +30,7 @@ import { createMirrorStore } from '../../../reconciler/mirror-store';
 import { exitCodeOf, reconcile, type ReconcileReport } from '../../../reconciler/reconcile';
 import { upsertEach } from '../../../reconciler/upsert-each';
 import { listPoolUsers } from '../../../reconciler/user-pool-pager';
-import { databaseKind, openTestDatabase } from '../../helpers/test-database';
+import { databaseKind, openTestDatabase } from '../../../fixtures/test-database';
 
 interface UserRow {
   sub: string;
