@@ -9,12 +9,13 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, metricNames, metricServices } from '#contract/metrics';
 
 /** The producer's fallback counter (Powertools Metrics, EMF): one per registration queued. */
 export const FALLBACK_METRIC = {
-  namespace: 'CognitoUserSync',
-  metricName: 'RegistrationFallbacks',
-  dimensionsMap: { service: 'producer' },
+  namespace: METRICS_NAMESPACE,
+  metricName: metricNames.producer.registrationFallbacks,
+  dimensionsMap: { service: metricServices.producer },
 } as const;
 
 /** Oldest queued registration before someone should look: several backoff rounds have failed. */

@@ -7,13 +7,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, metricServices } from '#contract/metrics';
 
 /** Cognito gives a trigger 5 s in all; the function must be done (or failed) by then. */
 export const PRODUCER_TIMEOUT = Duration.seconds(5);
 /** Share of that budget the API attempt may use, leaving time for the SQS fallback. */
 export const PRODUCER_API_TIMEOUT_MS = 2000;
-/** Namespace of the producer's own metrics (Powertools Metrics, EMF). */
-export const METRICS_NAMESPACE = 'CognitoUserSync';
 
 export interface ProducerFunctionProps {
   /** Repository root: the entry is `producer/handler.ts` under it. */
@@ -64,7 +63,7 @@ export class ProducerFunction extends Construct {
         AUTH_HEADER_NAME: props.authHeaderName,
         AUTH_SECRET_ARN: props.headerSecret.secretArn,
         API_TIMEOUT_MS: String(PRODUCER_API_TIMEOUT_MS),
-        POWERTOOLS_SERVICE_NAME: 'producer',
+        POWERTOOLS_SERVICE_NAME: metricServices.producer,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
       bundling: {
