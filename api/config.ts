@@ -1,22 +1,13 @@
-import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, envFields, parseEnv } from '#contract/config';
+import { databaseEnvShape, databaseTargetFrom, type DatabaseTarget } from './database-config';
+
+export type { DatabaseTarget } from './database-config';
 
 const envSchema = z.object({
   PORT: envFields.port.default(3000),
   HOST: z.string().default('0.0.0.0'),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL')
-    .optional(),
-  DATABASE_HOST: z.string().optional(),
-  DATABASE_PORT: envFields.port.default(5432),
-  DATABASE_NAME: z.string().optional(),
-  DATABASE_USER: z.string().optional(),
-  DATABASE_PASSWORD: z.string().optional(),
-  DATABASE_SSL: z.enum(['disable', 'require', 'verify-full']).default('disable'),
-  DATABASE_POOL_MAX: envFields.positiveInt(10),
-  PGLITE_DATA_DIR: z.string().default(path.join('.data', 'pglite')),
+  ...databaseEnvShape,
   MIGRATE_ON_START: z.enum(['true', 'false']).optional(),
   AUTH_HEADER_NAME: envFields.authHeaderName,
   AUTH_HEADER_SECRETS: envFields.headerSecretList.optional(),
@@ -24,21 +15,6 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: envFields.positiveInt(10_000),
   LOG_LEVEL: envFields.logLevel,
 });
-
-export type DatabaseTarget =
-  | {
-      kind: 'postgres';
-      connectionString?: string;
-      host?: string;
-      port: number;
-      database?: string;
-      user?: string;
-      password?: string;
-      ssl: 'disable' | 'require' | 'verify-full';
-      poolMax: number;
-    }
-  /** Embedded PGlite; `dataDir` undefined means in memory. */
-  | { kind: 'embedded'; dataDir: string | undefined };
 
 export type HeaderSecretsConfig =
   | { kind: 'static'; acceptedHeaderValues: readonly string[] }
@@ -78,23 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<ApiCo
     );
   }
 
-  let database: DatabaseTarget;
-  if (vars.DATABASE_URL || vars.DATABASE_HOST) {
-    database = {
-      kind: 'postgres',
-      connectionString: vars.DATABASE_URL,
-      host: vars.DATABASE_HOST,
-      port: vars.DATABASE_PORT,
-      database: vars.DATABASE_NAME,
-      user: vars.DATABASE_USER,
-      password: vars.DATABASE_PASSWORD,
-      ssl: vars.DATABASE_SSL,
-      poolMax: vars.DATABASE_POOL_MAX,
-    };
-  } else {
-    const dataDir = vars.PGLITE_DATA_DIR === 'memory://' ? undefined : vars.PGLITE_DATA_DIR;
-    database = { kind: 'embedded', dataDir };
-  }
+  const database: DatabaseTarget = databaseTargetFrom(vars);
 
   return Object.freeze({
     port: vars.PORT,

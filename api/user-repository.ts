@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Registration, RegistrationSource } from '#contract/registration';
 import type { StoredUser } from '#contract/user';
+import { withFreshCredentials } from './database';
 
 /** What the upsert did to the row. */
 export type UpsertChange = 'inserted' | 'updated' | 'unchanged';
@@ -108,7 +109,7 @@ export function createUserRepository(db: Knex): UserRepository {
   return {
     async upsert(registration) {
       try {
-        return await runUpsert(registration);
+        return await withFreshCredentials(db, () => runUpsert(registration));
       } catch (error) {
         if (!isEmailUniqueViolation(error))
           throw new DatabaseUnreachableError('upsert failed', { cause: error });
@@ -116,7 +117,7 @@ export function createUserRepository(db: Knex): UserRepository {
         // sub racing each other can trip it. Once the other insert is committed, a second run
         // takes the ON CONFLICT (sub) path; a real conflict with another sub fails again.
         try {
-          return await runUpsert(registration);
+          return await withFreshCredentials(db, () => runUpsert(registration));
         } catch (retryError) {
           if (isEmailUniqueViolation(retryError))
             throw new EmailTakenError('email taken', { cause: retryError });
@@ -130,8 +131,7 @@ export function createUserRepository(db: Knex): UserRepository {
       const timeout = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), timeoutMs);
       });
-      const probe = db
-        .raw('SELECT 1')
+      const probe = withFreshCredentials(db, () => db.raw('SELECT 1'))
         .then(() => true)
         .catch(() => false);
       try {

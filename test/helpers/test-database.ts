@@ -15,7 +15,7 @@ export const quietLogger = pino({ level: 'silent' });
 export const databaseKind = serverDatabaseUrl ? 'PostgreSQL server' : 'embedded PGlite';
 
 export function postgresTarget(connectionString: string): DatabaseTarget {
-  return { kind: 'postgres', connectionString, port: 5432, ssl: 'disable', poolMax: 10 };
+  return { kind: 'postgres', connectionString, ssl: 'disable', poolMax: 10 };
 }
 
 /**
