@@ -53,8 +53,12 @@ describe(`knex CLI (${databaseKind})`, () => {
 
   beforeAll(async () => {
     projectRoot = copyProject();
-    const { DATABASE_URL: _url, DATABASE_SECRET_ARN: _arn, PGLITE_DATA_DIR: _dir, ...rest } =
-      process.env;
+    const {
+      DATABASE_URL: _url,
+      DATABASE_SECRET_ARN: _arn,
+      PGLITE_DATA_DIR: _dir,
+      ...rest
+    } = process.env;
     if (serverDatabaseUrl) {
       const scratch = await createScratchServerDatabase(serverDatabaseUrl);
       dropScratch = scratch.drop;
@@ -101,9 +105,7 @@ describe(`knex CLI (${databaseKind})`, () => {
 
     expect(await knexCli('migrate:latest')).toContain('Batch 2 run: 1 migrations');
     expect(await withDatabase((db) => db.schema.hasColumn('users', 'nickname'))).toBe(true);
-    const recorded = await withDatabase((db) =>
-      db('knex_migrations').orderBy('id').pluck('name'),
-    );
+    const recorded = await withDatabase((db) => db('knex_migrations').orderBy('id').pluck('name'));
     expect(recorded).toEqual(['20261125000000_create_users', madeFile?.replace(/\.ts$/, '')]);
     expect(await knexCli('migrate:status')).toMatch(/2 Completed[\s\S]*No Pending/);
 
