@@ -6,7 +6,11 @@
  */
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  transform: {
+    // import() stays a native dynamic import (run by jest under --experimental-vm-modules), so
+    // an ES-module-only package such as fauxqs can be loaded from CommonJS-compiled tests.
+    '^.+\\.ts$': ['@swc/jest', { module: { type: 'commonjs', ignoreDynamic: true } }],
+  },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/helpers/jest-setup.ts'],
   // Two cores: one worker per core; most suites wait on I/O, not CPU.

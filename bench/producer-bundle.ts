@@ -37,8 +37,7 @@ export async function bundleProducer(
     entryPoints: [path.join(rootDir, PRODUCER_ENTRY)],
     bundle: true,
     platform: 'node',
-    // Node 20 syntax runs on the Lambda's Node 24 as well.
-    target: 'node20',
+    target: 'node24',
     format: 'cjs',
     minify: options.minify ?? true,
     external: ['@aws-sdk/*'],

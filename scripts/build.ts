@@ -39,7 +39,7 @@ export async function buildServiceBundles(
       bundle: true,
       packages: 'external',
       platform: 'node',
-      target: 'node20',
+      target: 'node24',
       format: 'cjs',
       sourcemap: 'linked',
       logLevel: 'warning',

@@ -1,10 +1,7 @@
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createRequestHandler } from 'local-aws-sqs';
-import { patchLocalQueue } from './local-aws-sqs-fixes';
 
-/** Region the local queues claim to live in (cosmetic: it appears in their ARNs). */
+/** Region the local queues live in: it appears in their ARNs and in the clients' signatures. */
 export const LOCAL_SQS_REGION = 'us-east-1';
 /** Default port of `npm start`'s queue server. */
 export const DEFAULT_LOCAL_SQS_PORT = 9324;
@@ -82,6 +79,7 @@ export interface LocalSqs {
   region: string;
   /** A client for this server (dummy credentials). */
   sqs: SQSClient;
+  /** As {@link createQueuePair}, with queue URLs on {@link LocalSqs.endpoint}. */
   createQueuePair(name: string, options?: QueuePairOptions): Promise<QueuePair>;
   /** Closes the server, cutting open long polls. */
   stop(): Promise<void>;
@@ -93,35 +91,28 @@ export interface LocalSqsOptions {
 }
 
 /**
- * Starts an in-memory SQS-compatible server (local-aws-sqs) on 127.0.0.1. Used by `npm start`,
- * the integration and end-to-end tests, and the pipeline benchmark.
+ * `queueUrl` with its origin replaced by `endpoint`. fauxqs names its queues
+ * `http://sqs.<region>.localhost:<port>/<account>/<name>`, a host not every resolver knows, and
+ * the SDK sends each request to its queue URL's host unless the client has an explicit
+ * `endpoint` — which the deployed producer and consumer must not have. fauxqs finds a queue by
+ * the name at the end of any URL without a region in its host, so the endpoint form reaches the
+ * same queue from every client.
+ */
+export function onEndpoint(queueUrl: string, endpoint: string): string {
+  return new URL(new URL(queueUrl).pathname, endpoint).toString();
+}
+
+/**
+ * Starts an in-memory SQS-compatible server (fauxqs) on 127.0.0.1. Used by `npm start`, the
+ * integration and end-to-end tests, and the pipeline benchmark.
  */
 export async function startLocalSqs({ port = 0 }: LocalSqsOptions = {}): Promise<LocalSqs> {
   const host = '127.0.0.1';
-  // Our own http server (rather than createSqsServer) so a busy port rejects instead of
-  // crashing, and stop() can cut the long polls that would otherwise hold close() open.
-  const { service, requestHandler } = createRequestHandler({
-    port,
-    hostname: host,
-    region: LOCAL_SQS_REGION,
-    // Tests create fresh names; re-creating a deleted name at once is fine locally.
-    emulateQueueCreationLifecycle: false,
-  });
-  const server: Server = createServer((request, response) => {
-    // Queues appear with CreateQueue; patch any new one before it serves a request.
-    for (const queue of service.Queues) patchLocalQueue(queue);
-    void requestHandler(request, response);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const actualPort = (server.address() as AddressInfo).port;
-  // Queue URLs are built from this, so they must carry the real port when 0 was asked for.
-  service.PORT = actualPort;
+  // fauxqs is an ES module; its CLI and startFauxqs() bind every interface, buildApp() does not.
+  const { buildApp } = await import('fauxqs');
+  const app = buildApp({ logger: false, defaultRegion: LOCAL_SQS_REGION });
+  await app.listen({ port, host });
+  const actualPort = (app.server.address() as AddressInfo).port;
   const endpoint = `http://${host}:${actualPort}`;
   const sqs = createLocalSqsClient(endpoint);
 
@@ -130,12 +121,18 @@ export async function startLocalSqs({ port = 0 }: LocalSqsOptions = {}): Promise
     port: actualPort,
     region: LOCAL_SQS_REGION,
     sqs,
-    createQueuePair: (name, options) => createQueuePair(sqs, name, options),
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        sqs.destroy();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    createQueuePair: async (name, options) => {
+      const pair = await createQueuePair(sqs, name, options);
+      return {
+        ...pair,
+        queueUrl: onEndpoint(pair.queueUrl, endpoint),
+        dlqUrl: onEndpoint(pair.dlqUrl, endpoint),
+      };
+    },
+    stop: async () => {
+      sqs.destroy();
+      // fauxqs ends its waiting long polls before closing and forces open connections shut.
+      await app.close();
+    },
   };
 }

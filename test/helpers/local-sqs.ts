@@ -9,10 +9,7 @@ import { waitFor as waitUntil } from './wait-for';
 
 export { startLocalSqs, type LocalSqs, type QueuePair } from '../../scripts/local/local-sqs';
 
-/**
- * Visible and in-flight message counts of a local-aws-sqs queue. Unlike SQS, its
- * ApproximateNumberOfMessages counts in-flight messages too, so visible = that minus NotVisible.
- */
+/** Visible and in-flight message counts of a queue (delayed messages are in neither). */
 export async function queueDepth(
   sqs: SQSClient,
   queueUrl: string,
@@ -23,9 +20,9 @@ export async function queueDepth(
       AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
     }),
   );
-  const total = Number(Attributes.ApproximateNumberOfMessages ?? '0');
+  const visible = Number(Attributes.ApproximateNumberOfMessages ?? '0');
   const inFlight = Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? '0');
-  return { visible: total - inFlight, inFlight, total };
+  return { visible, inFlight, total: visible + inFlight };
 }
 
 /** Sends bodies in batches of 10; returns the message ids in order. */
