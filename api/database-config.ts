@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, envFields, parseEnv } from '#contract/config';
+import { parseRdsSecret, type DatabaseCredentials } from './database-credentials';
 
 /**
  * How the connection to PostgreSQL is protected:
@@ -20,6 +21,16 @@ export type DatabaseTarget =
    * (`DATABASE_SECRET_ARN`), and read again when a login is refused.
    */
   | { kind: 'postgres-secret'; secretArn: string; ssl: DatabaseTlsMode; poolMax: number }
+  /**
+   * A server named by the RDS-format secret document itself, as ECS injects a whole secret into
+   * a container (the migrate container): read once, never refreshed.
+   */
+  | {
+      kind: 'postgres-credentials';
+      credentials: DatabaseCredentials;
+      ssl: DatabaseTlsMode;
+      poolMax: number;
+    }
   /** Embedded PGlite; `dataDir` undefined means in memory. */
   | { kind: 'embedded'; dataDir: string | undefined };
 
@@ -37,6 +48,18 @@ export const databaseEnvShape = {
   DATABASE_POOL_MAX: envFields.positiveInt(10),
   PGLITE_DATA_DIR: z.string().default(path.join('.data', 'pglite')),
 };
+
+/**
+ * An RDS-format secret document in a variable. Problems name the missing fields, never a value.
+ */
+export const rdsSecretDocument = z.string().transform((raw, ctx) => {
+  try {
+    return parseRdsSecret(raw);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : 'invalid' });
+    return z.NEVER;
+  }
+});
 
 const databaseEnvSchema = z.object(databaseEnvShape);
 type DatabaseEnv = z.output<typeof databaseEnvSchema>;

@@ -71,6 +71,13 @@ export function knexConfigFor(
       connection: { connectionString: target.connectionString, ssl, ...sharedConnectionSettings },
     };
   }
+  if (target.kind === 'postgres-credentials') {
+    const { host, port, database, user, password } = target.credentials;
+    return {
+      ...common,
+      connection: { host, port, database, user, password, ssl, ...sharedConnectionSettings },
+    };
+  }
   const source = credentials ?? secretsManagerCredentialSource({ secretArn: target.secretArn });
   const connectionFromSecret = async (): Promise<Knex.PgConnectionConfig> => {
     const generation = source.generation;

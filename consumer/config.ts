@@ -27,6 +27,8 @@ export interface ConsumerConfig {
   backoff: { baseSeconds: number; maxSeconds: number };
   /** How long a stop waits for in-flight work; keep it below the orchestrator's stop timeout. */
   stopTimeoutMs: number;
+  /** Loopback port of the liveness endpoint the container health check calls; none when unset. */
+  healthPort: number | undefined;
   logLevel: string;
 }
 
@@ -51,6 +53,7 @@ const schema = z.object({
     .max(MAX_VISIBILITY_TIMEOUT_SECONDS)
     .default(DEFAULT_BACKOFF_MAX_SECONDS),
   STOP_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(25_000),
+  HEALTH_PORT: envFields.port.optional(),
   LOG_LEVEL: envFields.logLevel,
 });
 
@@ -96,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Consu
       maxSeconds: parsed.BACKOFF_MAX_SECONDS,
     }),
     stopTimeoutMs: parsed.STOP_TIMEOUT_MS,
+    healthPort: parsed.HEALTH_PORT,
     logLevel: parsed.LOG_LEVEL,
   });
 }

@@ -5,6 +5,7 @@ import { createRegistrationClient } from '#contract/registration-client';
 import { runService, stopOnSignals } from '#contract/service-lifecycle';
 import { describeConfig, loadConfig } from './config';
 import { createWorker } from './create-worker';
+import { startHealthEndpoint } from './health-endpoint';
 
 /** `npm run consumer`: the worker alone, configured only by the environment. */
 runService('consumer', async () => {
@@ -20,9 +21,12 @@ runService('consumer', async () => {
     headerSecrets: senderHeaderSecretSource(config.headerSecret),
   });
   const worker = createWorker({ sqs, client, config, logger });
+  const health =
+    config.healthPort === undefined ? undefined : await startHealthEndpoint(config.healthPort);
   // The stop itself is bounded by STOP_TIMEOUT_MS and logs the final counters.
   stopOnSignals(logger, async () => {
     await worker.stop();
+    await health?.close();
     sqs.destroy();
   });
   worker.start();

@@ -1,30 +1,53 @@
 import { z } from 'zod';
-import { envFields, parseEnv } from '#contract/config';
-import { databaseEnvShape, databaseTargetFrom, type DatabaseTarget } from '../api/database-config';
+import { ConfigError, parseEnv } from '#contract/config';
+import {
+  databaseEnvShape,
+  databaseTargetFrom,
+  rdsSecretDocument,
+  type DatabaseTarget,
+} from '../api/database-config';
+import type { DatabaseCredentials } from '../api/database-credentials';
 
 const envSchema = z.object({
   ...databaseEnvShape,
-  DATABASE_APP_SECRET_ARN: envFields.secretArn.optional(),
+  DATABASE_CREDENTIALS: rdsSecretDocument.optional(),
+  DATABASE_APP_CREDENTIALS: rdsSecretDocument.optional(),
 });
 
 export interface MigrateConfig {
   /** The database to migrate, logged into as the migration role (in AWS, the RDS master). */
   database: DatabaseTarget;
   /**
-   * The application role's RDS-format secret: when set, the role it names is created or updated
-   * after the migrations, with the application's privileges.
+   * The application role's login, from its RDS-format secret (`DATABASE_APP_CREDENTIALS`): when
+   * set, the role is created or updated after the migrations, with the application's privileges.
    */
-  appRoleSecretArn: string | undefined;
+  appRole: DatabaseCredentials | undefined;
 }
 
 /**
- * The migration runner's settings: the database variables the API reads, plus the application
- * role's secret. Nothing about headers or ports: the runner only talks to the database.
+ * The migration runner's settings: the database variables the API reads, or the secret document
+ * itself (`DATABASE_CREDENTIALS`, as ECS injects it into the migrate container, so that the
+ * task role, shared with the API container, needs no access to the master secret), plus the
+ * application role's secret document. Nothing about headers or ports: the runner only talks to
+ * the database. Errors name the variable, never a value.
  */
 export function loadMigrateConfig(env: NodeJS.ProcessEnv = process.env): Readonly<MigrateConfig> {
   const vars = parseEnv(envSchema, env);
-  return Object.freeze({
-    database: databaseTargetFrom(vars),
-    appRoleSecretArn: vars.DATABASE_APP_SECRET_ARN,
-  });
+  let database: DatabaseTarget;
+  if (vars.DATABASE_CREDENTIALS !== undefined) {
+    if (vars.DATABASE_URL || vars.DATABASE_SECRET_ARN) {
+      throw new ConfigError(
+        'Invalid configuration: DATABASE_CREDENTIALS excludes DATABASE_URL and DATABASE_SECRET_ARN; set one',
+      );
+    }
+    database = {
+      kind: 'postgres-credentials',
+      credentials: vars.DATABASE_CREDENTIALS,
+      ssl: vars.DATABASE_SSL ?? 'verify-full',
+      poolMax: 1,
+    };
+  } else {
+    database = databaseTargetFrom(vars);
+  }
+  return Object.freeze({ database, appRole: vars.DATABASE_APP_CREDENTIALS });
 }

@@ -1,6 +1,5 @@
 import { ConfigError } from '#contract/config';
 import { openDatabase } from '../api/database';
-import { secretsManagerCredentialSource } from '../api/database-credentials';
 import { migratorConfig } from '../migrations/index';
 import { provisionAppRole } from './app-role';
 import { loadMigrateConfig } from './migrate-config';
@@ -8,8 +7,9 @@ import { loadMigrateConfig } from './migrate-config';
 /**
  * `npm run migrate` / `npm run migrate:rollback`, and the deployed `migrate` container: knex
  * migrations against the database the API would use (DATABASE_URL, DATABASE_SECRET_ARN, or the
- * embedded PGlite under .data/). After `latest`, when DATABASE_APP_SECRET_ARN is set, the
- * application role is brought in line with its secret. Prints one JSON line.
+ * embedded PGlite under .data/), or the one DATABASE_CREDENTIALS names. After `latest`, when
+ * DATABASE_APP_CREDENTIALS is set, the application role is brought in line with its secret.
+ * Prints one JSON line, without secrets.
  */
 async function main(command: string | undefined): Promise<void> {
   if (command !== 'latest' && command !== 'rollback') {
@@ -21,12 +21,9 @@ async function main(command: string | undefined): Promise<void> {
     if (command === 'latest') {
       const [batch, applied] = (await db.migrate.latest(migratorConfig)) as [number, string[]];
       let appRole: string | null = null;
-      if (config.appRoleSecretArn !== undefined) {
-        const login = await secretsManagerCredentialSource({
-          secretArn: config.appRoleSecretArn,
-        }).current();
-        await provisionAppRole(db, { login });
-        appRole = login.user;
+      if (config.appRole !== undefined) {
+        await provisionAppRole(db, { login: config.appRole });
+        appRole = config.appRole.user;
       }
       process.stdout.write(
         `${JSON.stringify({ command, batch, applied, appRole, database: config.database.kind })}\n`,

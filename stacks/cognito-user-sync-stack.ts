@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { Alarms } from './alarms';
 import { ApiService } from './api-service';
 import { ConsumerService } from './consumer-service';
+import { PipelineDashboard } from './dashboard';
 import { Database } from './database';
 import { HeaderSecret } from './header-secret';
 import { Network } from './network';
@@ -55,7 +56,8 @@ export class CognitoUserSyncStack extends Stack {
       desiredCount: settings.apiDesiredCount,
       headerSecret: headerSecret.secret,
       authHeaderName: settings.authHeaderName,
-      databaseCredentials: database.credentials,
+      databaseMasterCredentials: database.credentials,
+      databaseAppCredentials: database.appCredentials,
       certificateArn: settings.certificateArn,
       apiDomainName: settings.apiDomainName,
       deletionProtection: settings.deletionProtection,
@@ -86,6 +88,7 @@ export class CognitoUserSyncStack extends Stack {
       registrationQueue: registrationQueue.queue,
       headerSecret: headerSecret.secret,
       authHeaderName: settings.authHeaderName,
+      reservedConcurrency: settings.producerReservedConcurrency,
       removalPolicy,
     });
 
@@ -115,6 +118,14 @@ export class CognitoUserSyncStack extends Stack {
       producer: producer.function,
       guardBlockedRequests: guard.metricGuardBlockedRequests(),
       alarmEmail: settings.alarmEmail,
+    });
+
+    const dashboard = new PipelineDashboard(this, 'Dashboard', {
+      registrationQueue: registrationQueue.queue,
+      deadLetterQueue: registrationQueue.deadLetterQueue,
+      loadBalancer: api.loadBalancer,
+      producer: producer.function,
+      webAclMetricName: guard.webAclMetricName,
     });
 
     const outputs: Record<string, { value: string; description: string }> = {
@@ -150,10 +161,18 @@ export class CognitoUserSyncStack extends Stack {
       },
       DatabaseSecretArn: {
         value: database.credentials.secretArn,
-        description: 'Database credentials (rotated every 30 days)',
+        description: 'Database master credentials, for migrations only (rotated every 30 days)',
+      },
+      DatabaseAppSecretArn: {
+        value: database.appCredentials.secretArn,
+        description: 'Application role credentials (alternating users, rotated every 30 days)',
       },
       WebAclArn: { value: guard.webAcl.attrArn, description: 'WAF WebACL on the load balancer' },
       AlarmTopicArn: { value: alarms.topic.topicArn, description: 'Subscribe to receive alarms' },
+      DashboardName: {
+        value: dashboard.dashboard.dashboardName,
+        description: 'CloudWatch dashboard of the whole pipeline',
+      },
       ClusterName: { value: cluster.clusterName, description: 'ECS cluster of api and consumer' },
       ApiServiceName: { value: api.service.serviceName, description: 'ECS service of the API' },
     };

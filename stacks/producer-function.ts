@@ -9,8 +9,15 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, metricServices } from '#contract/metrics';
 
-/** Cognito gives a trigger 5 s in all; the function must be done (or failed) by then. */
-export const PRODUCER_TIMEOUT = Duration.seconds(5);
+/**
+ * Cognito waits 5 s for the trigger, cold start included, so the function's own timeout leaves
+ * room for one. The split: up to 1 s of cold start (a VPC function with a small bundle), then in
+ * the 4 s the handler gets: the API attempt (at most PRODUCER_API_TIMEOUT_MS), the SQS fallback
+ * (at least 1 s kept back for it) and 250 ms to log and return (see producer/time-budget.ts).
+ */
+export const PRODUCER_TIMEOUT = Duration.seconds(4);
+/** The part of Cognito's wait left for a cold start (init) before the handler runs. */
+export const PRODUCER_COLD_START_ALLOWANCE = Duration.seconds(1);
 /** Share of that budget the API attempt may use, leaving time for the SQS fallback. */
 export const PRODUCER_API_TIMEOUT_MS = 2000;
 
@@ -22,6 +29,8 @@ export interface ProducerFunctionProps {
   readonly registrationQueue: sqs.IQueue;
   readonly headerSecret: secretsmanager.ISecret;
   readonly authHeaderName: string;
+  /** Concurrency reserved for the trigger. @default none: the account's unreserved pool */
+  readonly reservedConcurrency?: number;
   /** @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -53,6 +62,7 @@ export class ProducerFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout: PRODUCER_TIMEOUT,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       logGroup,

@@ -1,5 +1,4 @@
 import { X509Certificate } from 'node:crypto';
-import { ConfigError } from '#contract/config';
 import { loadConfig } from '../../../api/config';
 import { loadDatabaseConfig } from '../../../api/database-config';
 import { tlsOptionsFor } from '../../../api/database-tls';
@@ -8,6 +7,15 @@ import { configErrorFrom } from '../../helpers/process-env';
 import { newHeaderSecret } from '../../helpers/registrations';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:usersync-app-AbCdEf';
+const rdsSecret = (username: string, password: string): string =>
+  JSON.stringify({
+    engine: 'postgres',
+    host: 'db.internal',
+    port: 5432,
+    dbname: 'usersync',
+    username,
+    password,
+  });
 
 describe('database configuration', () => {
   it('when nothing is set, then the embedded PGlite under .data/ is used', () => {
@@ -49,20 +57,43 @@ describe('database configuration', () => {
     expect(api.migrateOnStart).toBe(false);
   });
 
-  it('when the migration runner reads its settings, then it needs no header and takes the application role secret', () => {
+  it('when the migration runner reads its settings, then it needs no header and takes secret documents as ECS injects them', () => {
+    const master = rdsSecret('usersync_admin', 'master-password');
+    const app = rdsSecret('usersync_app', 'app-password');
     const config = loadMigrateConfig({
-      DATABASE_SECRET_ARN: SECRET_ARN,
-      DATABASE_APP_SECRET_ARN: SECRET_ARN,
+      DATABASE_CREDENTIALS: master,
+      DATABASE_APP_CREDENTIALS: app,
     });
-    expect(config).toEqual({
-      database: loadDatabaseConfig({ DATABASE_SECRET_ARN: SECRET_ARN }),
-      appRoleSecretArn: SECRET_ARN,
+    expect(config.database).toEqual({
+      kind: 'postgres-credentials',
+      credentials: expect.objectContaining({ user: 'usersync_admin', host: 'db.internal' }),
+      ssl: 'verify-full',
+      poolMax: 1,
     });
-    expect(() => loadMigrateConfig({ DATABASE_APP_SECRET_ARN: 'nope' })).toThrow(ConfigError);
-    expect(() => loadMigrateConfig({ DATABASE_APP_SECRET_ARN: 'nope' })).toThrow(
-      'DATABASE_APP_SECRET_ARN',
+    expect(config.appRole).toMatchObject({ user: 'usersync_app', password: 'app-password' });
+    expect(loadMigrateConfig({ DATABASE_SECRET_ARN: SECRET_ARN }).database).toEqual(
+      loadDatabaseConfig({ DATABASE_SECRET_ARN: SECRET_ARN }),
     );
   });
+
+  it.each([
+    [
+      { DATABASE_APP_CREDENTIALS: '{"username":"u","password":"do-not-show"}' },
+      'DATABASE_APP_CREDENTIALS',
+    ],
+    [{ DATABASE_CREDENTIALS: 'do-not-show' }, 'DATABASE_CREDENTIALS'],
+    [
+      { DATABASE_CREDENTIALS: rdsSecret('u', 'do-not-show'), DATABASE_URL: 'postgres://h/db' },
+      'DATABASE_CREDENTIALS',
+    ],
+  ])(
+    'when the migration runner gets %j, then it fails naming %s without echoing the value',
+    (env, variable) => {
+      const error = configErrorFrom(() => loadMigrateConfig(env));
+      expect(error.message).toContain(variable);
+      expect(error.message).not.toContain('do-not-show');
+    },
+  );
 });
 
 describe('database TLS', () => {
