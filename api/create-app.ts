@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { HeaderSecretSource } from '#contract/header-secret-source';
 import type { Logger } from '#contract/logger';
+import type { RegistrationResponse } from '#contract/user';
 import { parseRegistration, REGISTRATION_MAX_BYTES } from '#contract/registration';
 import { requireAuthHeader } from './auth-guard';
 import { errorHandler } from './error-handler';
@@ -11,7 +12,7 @@ import type { UserRepository } from './user-repository';
 
 export interface AppDependencies {
   registrations: RegistrationService;
-  users: Pick<UserRepository, 'isReachable'>;
+  users: Pick<UserRepository, 'checkReachable'>;
   headerSecrets: HeaderSecretSource;
   authHeaderName: string;
   logger: Logger;
@@ -37,11 +38,16 @@ export function createApp(deps: AppDependencies): Express {
   });
 
   app.get('/readyz', async (_req, res) => {
-    const reachable = await deps.users.isReachable();
-    if (reachable) {
+    const readiness = await deps.users.checkReachable();
+    if (readiness.reachable) {
       res.json({ status: 'ready' });
       return;
     }
+    // The answer stays generic; the reason (driver message, timeout) is for the operator's log.
+    deps.logger.warn(
+      { requestId: res.locals.requestId, reason: readiness.reason, err: readiness.cause },
+      'not ready: database unreachable',
+    );
     res.status(503).json({ error: { code: 'unavailable', message: 'database unreachable' } });
   });
 
@@ -58,7 +64,8 @@ export function createApp(deps: AppDependencies): Express {
       res.locals.sub = parsed.registration.sub;
       const { user, change } = await deps.registrations.register(parsed.registration);
       res.locals.change = change;
-      res.status(change === 'inserted' ? 201 : 200).json(user);
+      const body: RegistrationResponse = { change, user };
+      res.status(change === 'created' ? 201 : 200).json(body);
     },
   );
 

@@ -38,8 +38,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(error);
     const appError = error instanceof AppError ? error : fromBodyParser(error);
     if (appError) {
+      // An outage (retryable, 503) is expected weather; a 500 is a defect someone must fix.
       if (appError.httpStatus >= 500) {
-        logger.warn(
+        const level = appError.retryable ? 'warn' : 'error';
+        logger[level](
           { requestId: res.locals.requestId, err: appError.cause ?? appError },
           appError.message,
         );

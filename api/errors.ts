@@ -50,13 +50,6 @@ export class NotFoundError extends AppError {
   }
 }
 
-export class EmailConflictError extends AppError {
-  override name = 'EmailConflictError';
-  constructor() {
-    super('email_conflict', 409, 'another user already holds this email');
-  }
-}
-
 export class PayloadTooLargeError extends AppError {
   override name = 'PayloadTooLargeError';
   constructor(limitBytes: number) {
@@ -75,5 +68,13 @@ export class ServiceUnavailableError extends AppError {
   override name = 'ServiceUnavailableError';
   constructor(message: string, cause?: unknown) {
     super('unavailable', 503, message, { retryable: true, cause });
+  }
+}
+
+/** A defect (a failing statement, a broken invariant): logged at error with its cause; 500. */
+export class InternalError extends AppError {
+  override name = 'InternalError';
+  constructor(message: string, cause?: unknown) {
+    super('internal', 500, message, { cause });
   }
 }

@@ -1,8 +1,7 @@
 import type { Registration } from '#contract/registration';
-import { EmailConflictError, ServiceUnavailableError } from './errors';
+import { InternalError, ServiceUnavailableError } from './errors';
 import {
   DatabaseUnreachableError,
-  EmailTakenError,
   type UpsertResult,
   type UserRepository,
 } from './user-repository';
@@ -18,13 +17,13 @@ export function createRegistrationService(users: UserRepository): RegistrationSe
       try {
         return await users.upsert(registration);
       } catch (error) {
-        if (error instanceof EmailTakenError) throw new EmailConflictError();
+        // Only an outage is retryable (503): senders wait and retry, and nothing is dead-lettered
+        // for it. Anything else is a defect and must look like one (500, an error log with the
+        // cause), not like an outage that a retry would heal.
         if (error instanceof DatabaseUnreachableError) {
-          // Any storage failure is reported as retryable: the request itself was valid, and a
-          // sender that retries (queue, consumer) must not dead-letter a good registration.
           throw new ServiceUnavailableError('database unavailable, retry later', error);
         }
-        throw error;
+        throw new InternalError('storing the registration failed', error);
       }
     },
   };

@@ -1,16 +1,29 @@
 import type { HeaderSecretSource } from './header-secret-source';
 import { postJson, RequestTimeoutError } from './json-post';
 import type { Registration } from './registration';
-import type { StoredUser } from './user';
+import {
+  registrationChanges,
+  type RegistrationChange,
+  type RegistrationResponse,
+  type StoredUser,
+} from './user';
 
 /** Why a delivery may succeed later: the message stays queued (or goes to the queue). */
 export type RetryableReason =
   'timeout' | 'network' | 'server_error' | 'throttled' | 'forbidden' | 'unexpected_status';
 /** Why a delivery can never succeed as sent: the message is dead-lettered at once. */
-export type PermanentReason = 'invalid_request' | 'email_conflict' | 'rejected';
+export type PermanentReason = 'invalid_request' | 'rejected';
 
 export type DeliveryResult =
-  | { outcome: 'delivered'; status: number; created: boolean; user: StoredUser }
+  | {
+      outcome: 'delivered';
+      status: number;
+      created: boolean;
+      /** What the registration did to the mirror; `stale` means a newer state was already stored. */
+      change: RegistrationChange;
+      /** The stored user as the API answered it (absent if the answer had no readable body). */
+      user?: StoredUser;
+    }
   | { outcome: 'retryable'; reason: RetryableReason; status?: number; detail: string }
   | { outcome: 'permanent'; reason: PermanentReason; status: number; detail: string };
 
@@ -20,14 +33,13 @@ export type StatusClass =
   | { outcome: 'permanent'; reason: PermanentReason };
 
 /**
- * The one place that decides what a response status means for delivery. 400/409 (and the other
+ * The one place that decides what a response status means for delivery. 400 (and the other
  * "this message is wrong" answers 413/415/422) are permanent; 403 is retryable because a header
  * rotation in progress heals by itself; anything else unexpected (404, 3xx: a misrouted request)
  * is retried rather than dead-lettered, since the message itself is not at fault.
  */
 export function classifyStatus(status: number): StatusClass {
   if (status >= 200 && status < 300) return { outcome: 'delivered' };
-  if (status === 409) return { outcome: 'permanent', reason: 'email_conflict' };
   if (status === 400 || status === 422) return { outcome: 'permanent', reason: 'invalid_request' };
   if (status === 413 || status === 415) return { outcome: 'permanent', reason: 'rejected' };
   if (status === 403) return { outcome: 'retryable', reason: 'forbidden' };
@@ -73,6 +85,26 @@ const errorMessageOf = (body: unknown): string | undefined => {
 };
 
 /**
+ * Reads a 2xx answer without trusting its shape: a 2xx means stored whatever the body says, so an
+ * unreadable body must not turn a delivery into a failure.
+ */
+function successBodyOf(
+  body: unknown,
+  status: number,
+): { change: RegistrationChange; user?: StoredUser } {
+  const answer = (
+    typeof body === 'object' && body !== null ? body : {}
+  ) as Partial<RegistrationResponse>;
+  const change =
+    answer.change !== undefined && registrationChanges.includes(answer.change)
+      ? answer.change
+      : status === 201
+        ? 'created'
+        : 'unchanged';
+  return { change, ...(answer.user ? { user: answer.user } : {}) };
+}
+
+/**
  * The API client shared by the producer and the consumer: POSTs a registration to `/user` with
  * the header, bounded by a deadline, and classifies the result. Never throws for delivery
  * problems; only a failure to read the header secret propagates.
@@ -103,11 +135,13 @@ export function createRegistrationClient(options: RegistrationClientOptions): Re
         const status = response.status;
         const verdict = classifyStatus(status);
         if (verdict.outcome === 'delivered') {
+          const { change, user } = successBodyOf(body, status);
           return {
             outcome: 'delivered',
             status,
             created: status === 201,
-            user: body as StoredUser,
+            change,
+            ...(user ? { user } : {}),
           };
         }
         const detail = errorMessageOf(body) ?? `HTTP ${status}`;

@@ -34,6 +34,14 @@ const attributeValue = storableText(z.string().max(2048));
 
 export const MAX_ATTRIBUTES = 100;
 
+/**
+ * When the sender read this state of the user, with its offset (`Z` or `+02:00`). Instants before
+ * 1970 are refused: no sender observes them, and PostgreSQL refuses some (year 0) outright.
+ */
+const observedAt = z.iso
+  .datetime({ offset: true, message: 'must be an ISO-8601 date-time with an offset' })
+  .refine((value) => Date.parse(value) >= 0, 'must not be before 1970');
+
 /** Runs on the raw value: zod's record parsing silently drops a `__proto__` key. */
 function refuseForbiddenKeys(value: unknown, ctx: z.RefinementCtx): void {
   if (typeof value !== 'object' || value === null) return;
@@ -66,6 +74,7 @@ export const registrationSchema = z.strictObject({
     )
     .default({}),
   source: z.enum(registrationSources),
+  observedAt: observedAt.optional(),
 });
 
 /** A validated registration (attributes always present). */

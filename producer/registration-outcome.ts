@@ -16,7 +16,7 @@ export type FallbackReason =
  * - `api`: stored by the API directly.
  * - `queue`: handed to the fallback queue; the consumer will deliver it.
  * - `rejected`: can never be stored as built, logged as an error. An invalid event is dropped;
- *   a 400/409 from the API is parked on the queue (`parkedMessageId`) for the consumer to
+ *   a 400 from the API is parked on the queue (`parkedMessageId`) for the consumer to
  *   dead-letter with the reason.
  * - `skipped`: not a sign-up confirmation (e.g. a password reset); nothing to do.
  * - `failed`: neither the API nor the queue took it; the handler throws.

@@ -105,7 +105,7 @@ async function selectPipeline(): Promise<string | undefined> {
   return `the local pipeline from ${LOCAL_PIPELINE_FILE} (API ${settings.apiUrl})`;
 }
 
-/** The summary, plus how many failures were rejections (invalid or 400/409) rather than outages. */
+/** The summary, plus how many failures were rejections (invalid or 400) rather than outages. */
 async function fireSignups(options: SignupOptions): Promise<Summary & { rejected: number }> {
   // Metrics are for CloudWatch; locally they would only add lines.
   process.env['POWERTOOLS_METRICS_DISABLED'] ??= 'true';
@@ -135,7 +135,7 @@ async function fireSignups(options: SignupOptions): Promise<Summary & { rejected
         const path = pathByRequest.get(context.awsRequestId);
         if (path === 'api') summary.api += 1;
         else if (path === 'queue') summary.queued += 1;
-        // Rejected (invalid or 400/409): not stored anywhere, so it counts as a failure here.
+        // Rejected (invalid or 400): not stored anywhere, so it counts as a failure here.
         else summary.failed += 1;
       } catch (error) {
         summary.failed += 1;

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { LOCAL_PIPELINE_FILE } from './local/pipeline-settings';
 import { maskSecret, startLocalPipeline, type LocalPipeline } from './local/local-pipeline';
 
@@ -6,7 +8,7 @@ const say = (line: string): void => {
   process.stdout.write(`[start] ${line}\n`);
 };
 
-function printHowTo(pipeline: LocalPipeline): void {
+function printHowTo(pipeline: LocalPipeline, settingsFile: string): void {
   const { settings } = pipeline;
   const example = JSON.stringify({
     sub: randomUUID(),
@@ -16,7 +18,8 @@ function printHowTo(pipeline: LocalPipeline): void {
     attributes: {},
     source: 'trigger',
   });
-  const secretFromFile = `$(node -p "require('./${LOCAL_PIPELINE_FILE}').headerSecret")`;
+  const requirable = path.isAbsolute(settingsFile) ? settingsFile : `./${settingsFile}`;
+  const secretFromFile = `$(node -p "require('${requirable}').headerSecret")`;
   process.stdout.write(
     [
       '',
@@ -25,8 +28,9 @@ function printHowTo(pipeline: LocalPipeline): void {
       `  SQS          ${settings.sqsEndpoint}  region ${settings.region}`,
       `  queue        ${settings.queueUrl}`,
       `  DLQ          ${settings.dlqUrl}`,
-      `  api pid      ${pipeline.api?.pid ?? '(external)'}  (kill -9 it to drill an outage: it restarts after LOCAL_API_RESTART_DELAY_MS, default 15 s)`,
-      `  header       ${settings.headerName}: ${maskSecret(settings.headerSecret)}  (full value in ${LOCAL_PIPELINE_FILE}, mode 0600)`,
+      `  api pid      ${pipeline.api?.pid ?? '(external)'}  (kill -9 it to drill an outage: it restarts after LOCAL_API_RESTART_DELAY_MS, now ${pipeline.config.apiRestartDelayMs} ms)`,
+      `  consumer pid ${pipeline.consumer.pid ?? '(unknown)'}`,
+      `  header       ${settings.headerName}: ${maskSecret(settings.headerSecret)}  (full value in ${settingsFile}, mode 0600)`,
       `  database     ${pipeline.external.database ? 'DATABASE_URL' : 'embedded PGlite under .data/'}`,
       '',
       'Fire a sign-up through the producer (API first, queue as fallback):',
@@ -42,11 +46,17 @@ function printHowTo(pipeline: LocalPipeline): void {
   );
 }
 
-/** `npm start`: the local pipeline in one command; Ctrl-C or SIGTERM stops it cleanly. */
+/**
+ * `npm start`: the local pipeline in one command; Ctrl-C or SIGTERM stops it cleanly, and its
+ * children stop by themselves if it is killed outright. `--settings-file <path>` writes the
+ * connection settings somewhere other than the default (a second pipeline, tests).
+ */
 async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { 'settings-file': { type: 'string' } } });
+  const settingsFile = values['settings-file'] ?? LOCAL_PIPELINE_FILE;
   say('starting local SQS, migrations, API and consumer…');
-  const pipeline = await startLocalPipeline({ log: say });
-  printHowTo(pipeline);
+  const pipeline = await startLocalPipeline({ log: say, settingsFile });
+  printHowTo(pipeline, settingsFile);
 
   let exitCode = 0;
   const shutdown = async (reason: string): Promise<void> => {
@@ -66,7 +76,7 @@ async function main(): Promise<void> {
 
   // Supervise: an API that dies (an outage drill: `kill -9` its PID) comes back after a pause,
   // during which sign-ups take the queue path and the consumer backs off; then the backlog drains.
-  const restartDelayMs = Number(process.env['LOCAL_API_RESTART_DELAY_MS'] ?? 15_000);
+  const restartDelayMs = pipeline.config.apiRestartDelayMs;
   for (;;) {
     const { name, code } = await pipeline.childExit;
     if (signalled) return;

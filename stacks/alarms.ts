@@ -100,7 +100,7 @@ export class Alarms extends Construct {
 
     add('DeadLetters', {
       alarmDescription:
-        'Registrations reached the DLQ: rejected by the API (400/409) or out of retries. ' +
+        'Registrations reached the DLQ: rejected by the API (400) or out of retries. ' +
         'Inspect them and redrive with `npm run dlq:redrive`.',
       metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),

@@ -101,7 +101,7 @@ export class ConsumerService extends Construct {
     });
 
     props.registrationQueue.grantConsumeMessages(taskDefinition.taskRole);
-    // Permanent failures (400, 409) are moved to the DLQ by the consumer itself, with the reason.
+    // Permanent failures (400, 413, 415) are moved to the DLQ by the consumer itself, with the reason.
     props.deadLetterQueue.grantSendMessages(taskDefinition.taskRole);
     props.headerSecret.grantRead(taskDefinition.taskRole);
 

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export interface SpawnEntryOptions {
   env: NodeJS.ProcessEnv;
@@ -9,16 +11,30 @@ export interface SpawnEntryOptions {
   args?: readonly string[];
 }
 
+/** Makes the child exit when its parent does; see the module for how. */
+const EXIT_WITH_PARENT = pathToFileURL(path.join(__dirname, 'exit-with-parent.ts')).href;
+
+/** `stdio` as an array with an IPC channel after stdin, stdout and stderr. */
+const withIpc = (stdio: StdioOptions): StdioOptions => {
+  const streams = typeof stdio === 'string' ? [stdio, stdio, stdio] : [...stdio].slice(0, 3);
+  return [...streams, 'ipc'];
+};
+
 /**
  * Runs a TypeScript entry point as `node --import tsx <entry>`: one process, so its PID is the
  * service itself and signals (SIGTERM, or SIGKILL in an outage drill) reach it directly rather
- * than a wrapper that might leave it orphaned.
+ * than a wrapper that might leave it orphaned. The child also stops when this process ends,
+ * however it ends, instead of living on and holding its port.
  */
 export function spawnEntry(
   entry: string,
   { env, stdio = 'inherit', cwd, args = [] }: SpawnEntryOptions,
 ): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env, stdio, cwd });
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', EXIT_WITH_PARENT, entry, ...args],
+    { env, stdio: withIpc(stdio), cwd },
+  );
 }
 
 /** Resolves with the exit code (or the signal's name) once the child has exited. */

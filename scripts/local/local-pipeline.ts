@@ -2,10 +2,9 @@ import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_AUTH_HEADER_NAME } from '#contract/auth-header';
-import { MAX_RECEIVE_COUNT } from '#contract/delivery';
 import { exitOf, spawnEntry, stopChild } from './child-process';
-import { DEFAULT_LOCAL_SQS_PORT, startLocalSqs, type LocalSqs } from './local-sqs';
+import { startLocalSqs, type LocalSqs } from './local-sqs';
+import { loadLocalPipelineConfig, type LocalPipelineConfig } from './pipeline-config';
 import {
   LOCAL_PIPELINE_FILE,
   removePipelineSettings,
@@ -15,7 +14,6 @@ import {
 
 /** Name of the local registration queue (its DLQ is `<name>-dlq`). */
 export const LOCAL_QUEUE_NAME = 'registrations';
-const DEFAULT_API_PORT = 3000;
 const READY_TIMEOUT_MS = 60_000;
 
 export interface LocalPipelineOptions {
@@ -30,6 +28,8 @@ export interface LocalPipelineOptions {
 }
 
 export interface LocalPipeline {
+  /** What was read from the environment at start. */
+  config: LocalPipelineConfig;
   settings: LocalPipelineSettings;
   /** The in-process queue server, when one was started. */
   localSqs: LocalSqs | undefined;
@@ -51,15 +51,6 @@ export const generateHeaderSecret = (): string => randomBytes(36).toString('base
 
 /** What may be printed of a secret: enough to tell two runs apart. */
 export const maskSecret = (secret: string): string => `${secret.slice(0, 4)}…`;
-
-const intFrom = (value: string | undefined, fallback: number, name: string): number => {
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) {
-    throw new Error(`${name}: must be a port number`);
-  }
-  return parsed;
-};
 
 async function waitForReady(url: string, child: ChildProcess | undefined): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -91,7 +82,8 @@ export async function startLocalPipeline({
   log = () => undefined,
   settingsFile = LOCAL_PIPELINE_FILE,
 }: LocalPipelineOptions = {}): Promise<LocalPipeline> {
-  const headerName = env['AUTH_HEADER_NAME'] || DEFAULT_AUTH_HEADER_NAME;
+  const config = loadLocalPipelineConfig(env);
+  const { headerName, maxReceiveCount } = config;
   const externalApi = Boolean(env['API_URL']);
   const externalQueue = Boolean(env['QUEUE_URL'] && env['AWS_ENDPOINT_URL_SQS']);
   if (externalApi && !env['AUTH_HEADER_SECRET']) {
@@ -101,13 +93,7 @@ export async function startLocalPipeline({
     throw new Error('QUEUE_URL is set: DLQ_URL must be set too');
   }
   const headerSecret = externalApi ? (env['AUTH_HEADER_SECRET'] ?? '') : generateHeaderSecret();
-  const apiPort = intFrom(env['PORT'], DEFAULT_API_PORT, 'PORT');
-  const sqsPort = intFrom(env['LOCAL_SQS_PORT'], DEFAULT_LOCAL_SQS_PORT, 'LOCAL_SQS_PORT');
-  const maxReceiveCount = intFrom(
-    env['LOCAL_MAX_RECEIVE_COUNT'],
-    MAX_RECEIVE_COUNT,
-    'LOCAL_MAX_RECEIVE_COUNT',
-  );
+  const { apiPort, sqsPort } = config;
 
   // Nothing the children should inherit from a deployed environment's header settings.
   const baseEnv: NodeJS.ProcessEnv = { ...env };
@@ -225,6 +211,7 @@ export async function startLocalPipeline({
     let stopping: Promise<void> | undefined;
     const restartEnv = apiEnv;
     return {
+      config,
       settings,
       localSqs,
       get api() {

@@ -123,7 +123,7 @@ describe('WAF guard, evaluated on the synthesized WebACL', () => {
       registrations: {
         register: () => Promise.reject(new Error('never reached without a header')),
       },
-      users: { isReachable: () => Promise.resolve(true) },
+      users: { checkReachable: () => Promise.resolve({ reachable: true }) },
       headerSecrets: staticHeaderSecretSource([CURRENT_VALUE]),
       authHeaderName: HEADER,
       logger: createServiceLogger('waf-guard-test', 'silent'),

@@ -1,4 +1,4 @@
-import type { StoredUser } from '#contract/user';
+import type { RegistrationResponse, StoredUser } from '#contract/user';
 import {
   countUsers,
   errorCodeOf,
@@ -7,6 +7,11 @@ import {
 } from '../../helpers/api-harness';
 import { newHeaderSecret, newRegistration } from '../../helpers/registrations';
 import { databaseKind } from '../../helpers/test-database';
+
+const userOf = (response: { body: unknown }): StoredUser =>
+  (response.body as RegistrationResponse).user;
+const changeOf = (response: { body: unknown }): string =>
+  (response.body as RegistrationResponse).change;
 
 describe(`POST /user contract (${databaseKind})`, () => {
   const harness = useApiOnTestDatabase();
@@ -18,7 +23,8 @@ describe(`POST /user contract (${databaseKind})`, () => {
       const response = await harness.api.post('/user', registration);
 
       expect(response.status).toBe(201);
-      const user = response.body as StoredUser;
+      const { change, user } = response.body as RegistrationResponse;
+      expect(change).toBe('created');
       expect(user).toMatchObject({
         sub: registration.sub,
         email: registration.email,
@@ -29,6 +35,9 @@ describe(`POST /user contract (${databaseKind})`, () => {
       });
       expect(Date.parse(user.createdAt)).not.toBeNaN();
       expect(user.updatedAt).toBe(user.createdAt);
+      // No observedAt sent: the server's now, which is also when the row was created.
+      expect(user.observedAt).toBe(user.createdAt);
+      expect(user.deletedAt).toBeNull();
       expect(await countUsers(harness.db, registration.sub)).toBe(1);
     });
 
@@ -39,13 +48,17 @@ describe(`POST /user contract (${databaseKind})`, () => {
       const again = await harness.api.post('/user', { ...registration, source: 'queue' });
 
       expect(again.status).toBe(200);
-      expect(again.body).toEqual(first.body);
+      const firstUser = (first.body as RegistrationResponse).user;
+      const { change, user } = again.body as RegistrationResponse;
+      expect(change).toBe('unchanged');
+      // Only the observation time moves (to this later "now"); the data and updatedAt stay.
+      expect({ ...user, observedAt: firstUser.observedAt }).toEqual(firstUser);
       expect(await countUsers(harness.db, registration.sub)).toBe(1);
     });
 
     it('when the sub comes back with a changed email and attributes, then 200 and updated_at moves', async () => {
       const registration = newRegistration();
-      const first = (await harness.api.post('/user', registration)).body as StoredUser;
+      const first = userOf(await harness.api.post('/user', registration));
       const changed = {
         ...registration,
         email: `changed-${registration.email}`,
@@ -55,7 +68,8 @@ describe(`POST /user contract (${databaseKind})`, () => {
       const response = await harness.api.post('/user', changed);
 
       expect(response.status).toBe(200);
-      const user = response.body as StoredUser;
+      expect(changeOf(response)).toBe('updated');
+      const user = userOf(response);
       expect(user.email).toBe(changed.email);
       expect(user.attributes['custom:plan']).toBe('pro');
       expect(user.createdAt).toBe(first.createdAt);
@@ -65,7 +79,7 @@ describe(`POST /user contract (${databaseKind})`, () => {
 
     it('when only the attribute order differs, then the user is unchanged', async () => {
       const registration = newRegistration({ attributes: { a: '1', b: '2' } });
-      const first = (await harness.api.post('/user', registration)).body as StoredUser;
+      const first = userOf(await harness.api.post('/user', registration));
 
       const response = await harness.api.post('/user', {
         ...registration,
@@ -73,32 +87,37 @@ describe(`POST /user contract (${databaseKind})`, () => {
       });
 
       expect(response.status).toBe(200);
-      expect((response.body as StoredUser).updatedAt).toBe(first.updatedAt);
+      expect(changeOf(response)).toBe('unchanged');
+      expect(userOf(response).updatedAt).toBe(first.updatedAt);
     });
 
-    it('when another sub registers the same email in another case, then 409 email_conflict and nothing is written', async () => {
+    it('when another sub registers the same email in another case, then it is stored like any other user', async () => {
       const holder = newRegistration();
       await harness.api.post('/user', holder);
       const newcomer = newRegistration({ email: holder.email.toUpperCase() });
 
       const response = await harness.api.post('/user', newcomer);
 
-      expect(response.status).toBe(409);
-      expect(errorCodeOf(response.body)).toBe('email_conflict');
-      expect(await countUsers(harness.db, newcomer.sub)).toBe(0);
+      expect(response.status).toBe(201);
+      expect(userOf(response).email).toBe(newcomer.email);
+      expect(await countUsers(harness.db, newcomer.sub)).toBe(1);
+      expect(await countUsers(harness.db, holder.sub)).toBe(1);
     });
 
-    it('when a known sub changes its email to one another sub holds, then 409 and the row is kept', async () => {
+    it('when a known sub changes its email to one another sub holds, then it is updated and both keep their rows', async () => {
       const holder = newRegistration();
       const mover = newRegistration();
       await harness.api.post('/user', holder);
-      const before = (await harness.api.post('/user', mover)).body as StoredUser;
+      await harness.api.post('/user', mover);
 
       const response = await harness.api.post('/user', { ...mover, email: holder.email });
 
-      expect(response.status).toBe(409);
-      const row = await harness.db('users').where({ sub: mover.sub }).first();
-      expect(row.email).toBe(before.email);
+      expect(response.status).toBe(200);
+      expect(changeOf(response)).toBe('updated');
+      const rows = await harness.db('users').whereRaw('lower(email) = lower(?)', [holder.email]);
+      expect(rows.map((row: { sub: string }) => row.sub).sort()).toEqual(
+        [holder.sub, mover.sub].sort(),
+      );
     });
 
     it('when 50 requests for the same new sub arrive at once, then exactly one 201 and one row', async () => {
@@ -111,6 +130,7 @@ describe(`POST /user contract (${databaseKind})`, () => {
       const statuses = responses.map((response) => response.status);
       expect(statuses.filter((status) => status === 201)).toHaveLength(1);
       expect(statuses.filter((status) => status === 200)).toHaveLength(49);
+      expect(responses.filter((response) => changeOf(response) === 'created')).toHaveLength(1);
       expect(await countUsers(harness.db, registration.sub)).toBe(1);
     });
   });

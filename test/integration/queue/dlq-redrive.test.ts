@@ -40,8 +40,8 @@ describe('dlq:redrive', () => {
       const queues = await localSqs.createQueuePair(uniqueQueueName(`redrive-${method}`));
       const registrations = Array.from({ length: 12 }, () => newRegistration());
       api.setBehaviour(() => ({
-        status: 409,
-        body: { error: { code: 'email_conflict', message: 'x' } },
+        status: 400,
+        body: { error: { code: 'invalid_request', message: 'x' } },
       }));
       await sendBodies(
         localSqs.sqs,

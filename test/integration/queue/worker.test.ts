@@ -128,18 +128,18 @@ describe('consumer worker against a local SQS server', () => {
     expect(receiveCounts).toEqual([1, 2]);
   });
 
-  it('when the API rejects permanently (409, 400) or the body is not a registration, then the message is in the DLQ at once with the reason and gone from the queue', async () => {
+  it('when the API rejects permanently (413, 400) or the body is not a registration, then the message is in the DLQ at once with the reason and gone from the queue', async () => {
     const queues = await localSqs.createQueuePair(uniqueQueueName('permanent'));
-    const conflicting = newRegistration();
+    const oversized = newRegistration();
     const invalid = newRegistration();
     api.setBehaviour((request) =>
-      request.body['sub'] === conflicting.sub
-        ? { status: 409, body: { error: { code: 'email_conflict', message: 'email taken' } } }
+      request.body['sub'] === oversized.sub
+        ? { status: 413, body: { error: { code: 'payload_too_large', message: 'too large' } } }
         : { status: 400, body: { error: { code: 'invalid_request', message: 'username: bad' } } },
     );
 
     await sendBodies(localSqs.sqs, queues.queueUrl, [
-      JSON.stringify(conflicting),
+      JSON.stringify(oversized),
       JSON.stringify(invalid),
       '{"sub": not json',
     ]);
@@ -153,15 +153,11 @@ describe('consumer worker against a local SQS server', () => {
         message,
       ]),
     );
-    expect(Object.keys(byReason).sort()).toEqual([
-      'email_conflict',
-      'invalid_body',
-      'invalid_request',
-    ]);
-    const conflict = byReason['email_conflict']?.MessageAttributes ?? {};
-    expect(conflict[deadLetterAttributeNames.status]?.StringValue).toBe('409');
-    expect(conflict[deadLetterAttributeNames.detail]?.StringValue).toBe('email taken');
-    expect(byReason['email_conflict']?.Body).toBe(JSON.stringify(conflicting));
+    expect(Object.keys(byReason).sort()).toEqual(['invalid_body', 'invalid_request', 'rejected']);
+    const tooLarge = byReason['rejected']?.MessageAttributes ?? {};
+    expect(tooLarge[deadLetterAttributeNames.status]?.StringValue).toBe('413');
+    expect(tooLarge[deadLetterAttributeNames.detail]?.StringValue).toBe('too large');
+    expect(byReason['rejected']?.Body).toBe(JSON.stringify(oversized));
     expect(
       byReason['invalid_request']?.MessageAttributes?.[deadLetterAttributeNames.status]
         ?.StringValue,

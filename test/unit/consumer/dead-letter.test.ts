@@ -13,14 +13,14 @@ describe('deadLetterAttributes', () => {
   it('when a message is dead-lettered, then reason, status, detail, time and origin travel with it', () => {
     const attributes = deadLetterAttributes(
       message(),
-      { reason: 'email_conflict', status: 409, detail: 'email taken', receiveCount: 3 },
+      { reason: 'invalid_request', status: 400, detail: 'username: bad', receiveCount: 3 },
       now,
     );
 
     expect(attributes).toEqual({
-      [deadLetterAttributeNames.reason]: { DataType: 'String', StringValue: 'email_conflict' },
-      [deadLetterAttributeNames.status]: { DataType: 'Number', StringValue: '409' },
-      [deadLetterAttributeNames.detail]: { DataType: 'String', StringValue: 'email taken' },
+      [deadLetterAttributeNames.reason]: { DataType: 'String', StringValue: 'invalid_request' },
+      [deadLetterAttributeNames.status]: { DataType: 'Number', StringValue: '400' },
+      [deadLetterAttributeNames.detail]: { DataType: 'String', StringValue: 'username: bad' },
       [deadLetterAttributeNames.at]: { DataType: 'String', StringValue: now.toISOString() },
       [deadLetterAttributeNames.receiveCount]: { DataType: 'Number', StringValue: '3' },
       [deadLetterAttributeNames.sourceMessageId]: { DataType: 'String', StringValue: 'm-1' },

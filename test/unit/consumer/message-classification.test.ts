@@ -43,16 +43,29 @@ describe('actionFor', () => {
   const user = {} as StoredUser;
 
   it.each<[string, DeliveryResult, string]>([
-    ['a 201', { outcome: 'delivered', status: 201, created: true, user }, 'delete'],
-    ['a 200 (replay)', { outcome: 'delivered', status: 200, created: false, user }, 'delete'],
+    [
+      'a 201',
+      { outcome: 'delivered', status: 201, created: true, change: 'created', user },
+      'delete',
+    ],
+    [
+      'a 200 (replay)',
+      { outcome: 'delivered', status: 200, created: false, change: 'unchanged', user },
+      'delete',
+    ],
+    [
+      'a 200 (stale)',
+      { outcome: 'delivered', status: 200, created: false, change: 'stale', user },
+      'delete',
+    ],
     ['a 503', { outcome: 'retryable', reason: 'server_error', status: 503, detail: 'x' }, 'retry'],
     ['a 429', { outcome: 'retryable', reason: 'throttled', status: 429, detail: 'x' }, 'retry'],
     ['a 403', { outcome: 'retryable', reason: 'forbidden', status: 403, detail: 'x' }, 'retry'],
     ['a timeout', { outcome: 'retryable', reason: 'timeout', detail: 'x' }, 'retry'],
     ['a network error', { outcome: 'retryable', reason: 'network', detail: 'x' }, 'retry'],
     [
-      'a 409',
-      { outcome: 'permanent', reason: 'email_conflict', status: 409, detail: 'x' },
+      'a 413',
+      { outcome: 'permanent', reason: 'rejected', status: 413, detail: 'x' },
       'dead-letter',
     ],
     [
@@ -67,16 +80,16 @@ describe('actionFor', () => {
   it('when a permanent failure is mapped, then reason, status and detail are kept for the DLQ', () => {
     const action = actionFor({
       outcome: 'permanent',
-      reason: 'email_conflict',
-      status: 409,
-      detail: 'email already registered',
+      reason: 'rejected',
+      status: 413,
+      detail: 'request body exceeds 1 bytes',
     });
 
     expect(action).toEqual({
       action: 'dead-letter',
-      reason: 'email_conflict',
-      status: 409,
-      detail: 'email already registered',
+      reason: 'rejected',
+      status: 413,
+      detail: 'request body exceeds 1 bytes',
     });
   });
 });

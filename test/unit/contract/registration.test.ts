@@ -53,9 +53,12 @@ describe('delivery classification', () => {
     expect(classifyStatus(201).outcome).toBe('delivered');
   });
 
-  it('when the API answers 400 or 409, then the failure is permanent', () => {
+  it('when the API answers 400, then the failure is permanent', () => {
     expect(classifyStatus(400)).toEqual({ outcome: 'permanent', reason: 'invalid_request' });
-    expect(classifyStatus(409)).toEqual({ outcome: 'permanent', reason: 'email_conflict' });
+  });
+
+  it('when the API answers 409, then it is no verdict on the registration (contract v2 has no conflict) and is retried', () => {
+    expect(classifyStatus(409)).toEqual({ outcome: 'retryable', reason: 'unexpected_status' });
   });
 
   it('when the API answers 403, 429 or 5xx, then the failure is retryable', () => {

@@ -192,7 +192,7 @@ describe('registrar', () => {
   describe('permanent rejection', () => {
     test.each([
       [400, 'invalid_request'],
-      [409, 'email_conflict'],
+      [413, 'rejected'],
     ])(
       'when the API answers %i, then it is rejected, logged with the sub, and parked on the queue with the reason',
       async (status, reason) => {

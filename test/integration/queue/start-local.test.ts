@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { exitOf } from '../../../scripts/local/child-process';
+import { canBind, freeLocalPort } from '../../../scripts/local/free-port';
+import { waitFor } from '../../helpers/wait-for';
+
+const repoRoot = path.resolve(__dirname, '../../..');
+
+/** `npm start`'s supervisor as npm runs it, with its output collected. */
+function startSupervisor(env: NodeJS.ProcessEnv, args: readonly string[] = []) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join('scripts', 'start-local.ts'), ...args],
+    { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  return { child, output: () => output };
+}
+
+/** Live (not zombie) processes whose parent is `pid`, from /proc. */
+function liveChildrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid …"; comm may hold spaces and parentheses, so split after the last ')'.
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(ppid) === pid && state !== 'Z') children.push(Number(entry));
+  }
+  return children;
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] !== 'Z';
+  } catch {
+    return false;
+  }
+};
+
+describe('npm start supervisor', () => {
+  let dataDir: string;
+  let supervisor: ChildProcess | undefined;
+  let children: number[] = [];
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'start-local-'));
+  });
+
+  afterEach(async () => {
+    if (supervisor?.exitCode === null && supervisor.signalCode === null) supervisor.kill('SIGKILL');
+    // Should the children have outlived it, do not leave them holding ports after a failure.
+    for (const pid of children.filter(isAlive)) process.kill(pid, 'SIGKILL');
+    children = [];
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('when the supervisor is killed with SIGKILL, then the API and consumer exit too and their ports are free', async () => {
+    const [apiPort, sqsPort] = [await freeLocalPort(), await freeLocalPort()];
+    const started = startSupervisor(
+      {
+        PATH: process.env['PATH'],
+        PORT: String(apiPort),
+        LOCAL_SQS_PORT: String(sqsPort),
+        // Each child its own in-memory database: nothing shared with other tests, and the API
+        // migrates its own on start.
+        PGLITE_DATA_DIR: 'memory://',
+        RECEIVE_WAIT_SECONDS: '1',
+        LOG_LEVEL: 'warn',
+      },
+      ['--settings-file', path.join(dataDir, 'local-pipeline.json')],
+    );
+    supervisor = started.child;
+    const supervisorPid = supervisor.pid ?? 0;
+    // Two embedded databases start (the migration's and the API's): slow on a busy machine.
+    await waitFor(() => started.output().includes('Local pipeline is up'), {
+      timeoutMs: 150_000,
+      what: 'the pipeline to come up',
+    });
+    children = liveChildrenOf(supervisorPid);
+    expect(children).toHaveLength(2); // the API and the consumer; the migration has finished
+
+    supervisor.kill('SIGKILL');
+    await exitOf(supervisor);
+
+    await waitFor(() => children.every((pid) => !isAlive(pid)), {
+      timeoutMs: 20_000,
+      what: 'the children to exit',
+    });
+    expect(await canBind(apiPort)).toBe(true);
+    expect(await canBind(sqsPort)).toBe(true);
+  }, 200_000);
+
+  it('when LOCAL_API_RESTART_DELAY_MS is not a number, then it exits 1 naming the variable before starting anything', async () => {
+    const started = startSupervisor({
+      PATH: process.env['PATH'],
+      LOCAL_API_RESTART_DELAY_MS: '15s',
+      LOCAL_SQS_PORT: '0',
+    });
+    supervisor = started.child;
+
+    expect(await exitOf(supervisor)).toBe(1);
+    expect(started.output()).toMatch(/LOCAL_API_RESTART_DELAY_MS/);
+    expect(started.output()).not.toMatch(/Local pipeline is up/);
+  });
+});
