@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 
 /** A migration file: a 14-digit timestamp (as `knex migrate:make` writes it), a name, `.ts`/`.js`. */
-const MIGRATION_FILE = /^(\d{14}_[\w-]+)\.(ts|js)$/;
+export const MIGRATION_FILE = /^(\d{14}_[\w-]+)\.(ts|js)$/;
 
 /**
  * The folder holding the migrations. From source (tsx, jest, the knex CLI) that is this file's
