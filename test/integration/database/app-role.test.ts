@@ -81,7 +81,7 @@ describe(`application role (${databaseKind})`, () => {
     await provision(randomBytes(16).toString('hex'), user, roleName('writer'));
     const registration = newRegistration();
     const insert =
-      'INSERT INTO users (sub, email, username, user_pool_id, source) VALUES (?, ?, ?, ?, ?)';
+      'INSERT INTO users (sub, email, username, user_pool_id, source, observed_at) VALUES (?, ?, ?, ?, ?, now())';
     const values = [
       registration.sub,
       registration.email,
