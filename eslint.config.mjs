@@ -45,10 +45,11 @@ export default tseslint.config(
       ],
     },
   },
-  boundary('api', ['consumer', 'producer', 'stacks']),
+  boundary('api', ['consumer', 'producer', 'reconciler', 'stacks']),
   boundary('consumer', ['api', 'producer', 'stacks']),
   boundary('producer', ['api', 'consumer', 'stacks']),
-  boundary('contract', ['api', 'consumer', 'producer', 'stacks']),
+  boundary('contract', ['api', 'consumer', 'producer', 'reconciler', 'stacks']),
+  boundary('reconciler', ['consumer', 'producer', 'stacks']),
   {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: {

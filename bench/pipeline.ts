@@ -1,6 +1,6 @@
 /**
  * `npm run bench:pipeline [-- --calls 1000 --warmup 100 --backlog 10000 --concurrency 32
- *   --api-load 3000 --outage-backoff-max 5]`
+ *   --api-load 3000 --outage-backoff-max 5 --recovery-backlog 2000 --recovery-outage-seconds 120]`
  *
  * The registration pipeline on this machine: the API (`api/main.ts`, its own process) on a scratch
  * database of the PostgreSQL server, the local SQS server in this process, the consumer
@@ -12,7 +12,12 @@
  * - the consumer's drain rate of a backlog into the API vs a bare receive + DeleteMessageBatch
  *   loop on the same queue server (same loop count, its own process) and vs the API's own
  *   throughput (autocannon at the same concurrency);
- * - the time to drain the outage's backlog after the API returns.
+ * - the time to drain the outage's backlog after the API returns;
+ * - the shared client's registration over TLS (kept-alive connections, a certificate from a CA
+ *   made here) vs the same client over plain HTTP through the same kind of proxy hop.
+ * - recovery with the deployed consumer settings: a backlog queued during an outage of
+ *   `--recovery-outage-seconds` (default 120), seconds from the API answering to the queue being
+ *   empty, beside the plain drain time of the same backlog (`--recovery-backlog`, default 2000).
  * Subject and reference calls alternate in rounds, so a shared machine's load swings hit both.
  * Writes `bench/results/pipeline.json`; exits non-zero if a registration went astray.
  */
@@ -23,11 +28,11 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { openDatabase } from '../api/database';
-import type * as HandlerModule from '../producer/handler';
-import type { RegistrationOutcome } from '../producer/registration-outcome';
+import { MAX_RECEIVE_COUNT } from '../contract/delivery';
 import { spawnEntry, exitOf } from '../scripts/local/child-process';
 import { createLocalSqsClient, localCredentials, startLocalSqs } from '../scripts/local/local-sqs';
-import { fakeLambdaContext, postConfirmationEvent } from '../test/helpers/cognito-events';
+import { createProducerInvoker, mapConcurrently } from '../scripts/local/producer-invocations';
+import { postConfirmationEvent } from '../test/helpers/cognito-events';
 import { queueDepth, sendBodies } from '../test/helpers/local-sqs';
 import { newHeaderSecret, newRegistration } from '../test/helpers/registrations';
 import { createScratchServerDatabase, postgresTarget } from '../test/helpers/test-database';
@@ -38,6 +43,10 @@ import {
   type ChildService,
 } from './lib/child-service';
 import { createCleanupStack } from './lib/cleanup';
+import { loopbackTls, startFront } from './lib/tls-front';
+import { staticHeaderSecretSource } from '#contract/header-secret-source';
+import { agentsTrusting } from '#contract/json-post';
+import { createRegistrationClient } from '#contract/registration-client';
 import { runHttpLoad, type LoadRequest } from './lib/http-load';
 import { busyShare, machineCpuTimes, readProcessUsage } from './lib/process-usage';
 import type { ReceiveDeleteResult } from './lib/receive-delete-loop';
@@ -54,9 +63,9 @@ const RECEIVE_WAIT_SECONDS = 1;
 /** High enough that no message of the bench is dead-lettered by the redrive policy. */
 const BENCH_MAX_RECEIVE_COUNT = 1000;
 const POLL_INTERVAL_MS = 50;
+/** Seconds from the API answering after a long outage to the recovery backlog being stored. */
+const RECOVERY_TARGET_SECONDS = 10;
 const repoRoot = path.resolve(__dirname, '..');
-
-type Handler = typeof HandlerModule.handler;
 
 interface BenchParameters {
   /** Measured handler calls per path (and as many reference calls). */
@@ -72,6 +81,10 @@ interface BenchParameters {
   apiLoadRequests: number;
   /** BACKOFF_MAX_SECONDS of the consumer during the outage: bounds the wait after the API returns. */
   outageBackoffMaxSeconds: number;
+  /** Registrations queued during the recovery figure's outage. */
+  recoveryBacklog: number;
+  /** How long the API stays down for the recovery figure. */
+  recoveryOutageSeconds: number;
 }
 
 function readParameters(argv: string[]): BenchParameters {
@@ -86,6 +99,8 @@ function readParameters(argv: string[]): BenchParameters {
       concurrency: { type: 'string', default: '32' },
       'api-load': { type: 'string', default: '3000' },
       'outage-backoff-max': { type: 'string', default: '5' },
+      'recovery-backlog': { type: 'string', default: '2000' },
+      'recovery-outage-seconds': { type: 'string', default: '120' },
     },
   });
   const bounded = (name: string, raw: string, max: number): number => {
@@ -104,6 +119,12 @@ function readParameters(argv: string[]): BenchParameters {
     concurrency: bounded('concurrency', values.concurrency, 200),
     apiLoadRequests: bounded('api-load', values['api-load'], 100_000),
     outageBackoffMaxSeconds: bounded('outage-backoff-max', values['outage-backoff-max'], 900),
+    recoveryBacklog: bounded('recovery-backlog', values['recovery-backlog'], 100_000),
+    recoveryOutageSeconds: bounded(
+      'recovery-outage-seconds',
+      values['recovery-outage-seconds'],
+      3600,
+    ),
   };
 }
 
@@ -117,23 +138,16 @@ function loopbackServerUrl(raw: string): string {
 }
 
 /** Runs `call` `count` times, `concurrency` at a time; returns each call's duration in ms. */
-async function timedCalls(
+function timedCalls(
   count: number,
   concurrency: number,
   call: () => Promise<void>,
 ): Promise<number[]> {
-  const durations: number[] = [];
-  let started = 0;
-  const lane = async (): Promise<void> => {
-    while (started < count) {
-      started += 1;
-      const at = performance.now();
-      await call();
-      durations.push(performance.now() - at);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
-  return durations;
+  return mapConcurrently(Array.from({ length: count }), concurrency, async () => {
+    const at = performance.now();
+    await call();
+    return performance.now() - at;
+  });
 }
 
 /**
@@ -233,6 +247,168 @@ async function earlierApiBenchThroughput(): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+interface TlsFigures {
+  tlsMs: Distribution;
+  plainMs: Distribution;
+  /** Registrations the API stored through both fronts (each one a new user). */
+  created: number;
+}
+
+/**
+ * The API path over TLS beside plain HTTP: the registration client producer and consumer share,
+ * sequential calls (one Lambda container's view), through an HTTPS front and through a plain
+ * front of the same make, alternating in rounds.
+ */
+async function measureApiOverTls(
+  parameters: BenchParameters,
+  apiUrl: string,
+  headerSecret: string,
+): Promise<TlsFigures> {
+  const tls = await loopbackTls();
+  const [tlsFront, plainFront] = await Promise.all([startFront(apiUrl, tls), startFront(apiUrl)]);
+  try {
+    const clientOf = (url: string) =>
+      createRegistrationClient({
+        apiUrl: url,
+        headerName: HEADER_NAME,
+        headerSecrets: staticHeaderSecretSource([headerSecret]),
+        agentFor: agentsTrusting(tls.ca),
+      });
+    let created = 0;
+    const deliverThrough = (url: string) => {
+      const client = clientOf(url);
+      return async (): Promise<void> => {
+        const result = await client.deliver(newRegistration(), { timeoutMs: 5000 });
+        if (result.outcome === 'delivered' && result.created) created += 1;
+      };
+    };
+    const measured = await interleaved(
+      parameters,
+      deliverThrough(tlsFront.url),
+      deliverThrough(plainFront.url),
+    );
+    return {
+      tlsMs: distributionOf(measured.subject),
+      plainMs: distributionOf(measured.reference),
+      created,
+    };
+  } finally {
+    await Promise.all([tlsFront.close(), plainFront.close()]);
+  }
+}
+
+/** What `measureRecovery` needs from the bench's set-up. */
+interface RecoveryRig {
+  parameters: BenchParameters;
+  sqs: ReturnType<typeof createLocalSqsClient>;
+  newQueuePair: (label: string) => Promise<{ queueUrl: string; dlqUrl: string }>;
+  /** The consumer's environment with the deployed settings (backoff, long polls, concurrency). */
+  deployedConsumerEnv: (queueUrl: string, dlqUrl: string) => Record<string, string>;
+  startConsumer: (env: Record<string, string>) => Promise<ChildService>;
+  killApi: () => Promise<void>;
+  /** Starts the API again; resolves once GET /readyz answers 200. */
+  restartApi: () => Promise<void>;
+  problems: string[];
+}
+
+interface RecoveryFigures {
+  backlog: number;
+  outageSeconds: number;
+  /** From the API answering /readyz again to the queue being empty. */
+  recoverySeconds: number;
+  /** The same backlog drained by the same consumer settings with the API up all along. */
+  plainDrainSeconds: number;
+  /** From the API answering to the consumer's 'consumer resumed' line. */
+  resumeSeconds: number;
+  deadLettered: number;
+}
+
+/** Epoch ms of the first log line with this `msg`, NaN if none. */
+function loggedAt(output: string, message: string): number {
+  const line = output.split('\n').find((text) => text.includes(`"msg":"${message}"`));
+  if (line === undefined) return Number.NaN;
+  try {
+    return Date.parse(String((JSON.parse(line) as { time?: unknown }).time));
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Recovery after a long outage with the deployed consumer settings: the API is down for
+ * `recoveryOutageSeconds` while `recoveryBacklog` registrations are queued and the consumer runs
+ * (it pauses rather than spend receive counts), then the API restarts. Reported: seconds from the
+ * API answering to the queue being empty, beside the plain drain time of the same backlog.
+ */
+async function measureRecovery(rig: RecoveryRig): Promise<RecoveryFigures> {
+  const { parameters, sqs } = rig;
+  const backlog = parameters.recoveryBacklog;
+
+  // Plain drain: the API up, the same consumer settings, timed from the first delete.
+  const plainQueues = await rig.newQueuePair('recovery-plain');
+  await fillQueue(sqs, plainQueues.queueUrl, backlog);
+  const plainConsumer = await rig.startConsumer(
+    rig.deployedConsumerEnv(plainQueues.queueUrl, plainQueues.dlqUrl),
+  );
+  let plainStartedAt: number | undefined;
+  await pollUntil(
+    async () => {
+      const { total } = await queueDepth(sqs, plainQueues.queueUrl);
+      if (plainStartedAt === undefined && total < backlog) plainStartedAt = performance.now();
+      return total === 0;
+    },
+    'the plain drain of the recovery backlog',
+    120_000 + backlog * 20,
+  );
+  const plainDrainSeconds = (performance.now() - (plainStartedAt ?? Number.NaN)) / 1000;
+  await plainConsumer.stop();
+
+  // The outage: the consumer runs, the API is killed, the backlog is queued while it is down.
+  const queues = await rig.newQueuePair('recovery');
+  const consumer = await rig.startConsumer(rig.deployedConsumerEnv(queues.queueUrl, queues.dlqUrl));
+  await rig.killApi();
+  const outageStartedAt = performance.now();
+  await fillQueue(sqs, queues.queueUrl, backlog);
+  await pollUntil(
+    () => Promise.resolve(consumer.output().includes('"msg":"consumer paused"')),
+    'the consumer to pause',
+    60_000,
+  );
+  // The outage itself: the scenario's length, not a wait for work.
+  const remainingMs =
+    parameters.recoveryOutageSeconds * 1000 - (performance.now() - outageStartedAt);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, remainingMs)));
+  await rig.restartApi();
+  const apiBackAt = performance.now();
+  const apiBackAtEpochMs = Date.now();
+  const outageSeconds = (apiBackAt - outageStartedAt) / 1000;
+  let resumedAtEpochMs = Number.NaN;
+  await pollUntil(
+    async () => {
+      // Read early and often: the output keeps only its last 64 KiB, and deliveries log at info.
+      if (Number.isNaN(resumedAtEpochMs)) {
+        resumedAtEpochMs = loggedAt(consumer.output(), 'consumer resumed');
+      }
+      return (await queueDepth(sqs, queues.queueUrl)).total === 0;
+    },
+    'the recovery backlog to drain',
+    120_000 + backlog * 20,
+  );
+  const recoverySeconds = (performance.now() - apiBackAt) / 1000;
+  const resumeSeconds = (resumedAtEpochMs - apiBackAtEpochMs) / 1000;
+  await consumer.stop();
+  const deadLettered = (await queueDepth(sqs, queues.dlqUrl)).total;
+  if (deadLettered > 0) rig.problems.push(`recovery: ${deadLettered} message(s) dead-lettered`);
+  return {
+    backlog,
+    outageSeconds,
+    recoverySeconds,
+    plainDrainSeconds,
+    resumeSeconds,
+    deadLettered,
+  };
 }
 
 async function main(): Promise<void> {
@@ -340,25 +516,15 @@ async function main(): Promise<void> {
     });
     delete process.env['AUTH_SECRET_ARN'];
     // Imported only now: the handler's logger and SQS client read the environment when loaded.
-    const producer = await import('../producer/handler');
-    const handler: Handler = producer.handler;
-    const outcomeByRequest = new Map<string, RegistrationOutcome>();
-    const stopObserving = producer.onRegistrationOutcome((outcome, context) => {
-      outcomeByRequest.set(context.awsRequestId, outcome);
-    });
-    cleanup.defer('stop observing the handler', async () => stopObserving());
+    const { handler, onRegistrationOutcome } = await import('../producer/handler');
+    const producer = createProducerInvoker({ handler, observeOutcomes: onRegistrationOutcome });
+    cleanup.defer('stop observing the handler', async () => producer.close());
     const pathCounts = { api: 0, queue: 0, other: 0 };
     const callHandler = async (): Promise<void> => {
-      const context = fakeLambdaContext();
-      try {
-        await handler(postConfirmationEvent(), context);
-      } finally {
-        const outcome = outcomeByRequest.get(context.awsRequestId);
-        outcomeByRequest.delete(context.awsRequestId);
-        if (outcome?.path === 'api') pathCounts.api += 1;
-        else if (outcome?.path === 'queue') pathCounts.queue += 1;
-        else pathCounts.other += 1;
-      }
+      const { outcome } = await producer.invoke(postConfirmationEvent());
+      if (outcome?.path === 'api') pathCounts.api += 1;
+      else if (outcome?.path === 'queue') pathCounts.queue += 1;
+      else pathCounts.other += 1;
     };
 
     // --- 1. Handler latency on the API path vs a bare fetch of the same endpoint.
@@ -382,6 +548,13 @@ async function main(): Promise<void> {
       problems.push(
         `bare fetch: ${bareFetchCreated} of ${parameters.calls + parameters.warmup} created`,
       );
+    }
+
+    // --- 1b. The same API path over TLS, beside plain HTTP.
+    const apiOverTls = await measureApiOverTls(parameters, apiUrl, headerSecret);
+    const tlsExpected = 2 * (parameters.calls + parameters.warmup);
+    if (apiOverTls.created !== tlsExpected) {
+      problems.push(`API over TLS: ${apiOverTls.created} of ${tlsExpected} created`);
     }
 
     // --- 2. The API's own throughput at the consumer's concurrency (autocannon).
@@ -539,6 +712,41 @@ async function main(): Promise<void> {
     const drainRate = depthAtStart / drainSeconds;
     await drainConsumer.stop();
 
+    // --- 7. Recovery after a long outage, with the deployed consumer settings.
+    const recovery = await measureRecovery({
+      parameters,
+      sqs: referenceSqs,
+      newQueuePair: (label) =>
+        localSqs.createQueuePair(`bench-${label}-${runId}`, { maxReceiveCount: MAX_RECEIVE_COUNT }),
+      deployedConsumerEnv: (queueUrl, dlqUrl) => {
+        // Only what the stack sets: everything else (backoff, long polls, concurrency) at its
+        // default, as deployed.
+        const tuned = new Set([
+          'DELIVERY_CONCURRENCY',
+          'RECEIVE_BATCH_SIZE',
+          'RECEIVE_WAIT_SECONDS',
+          'BACKOFF_BASE_SECONDS',
+          'BACKOFF_MAX_SECONDS',
+        ]);
+        return {
+          ...Object.fromEntries(
+            Object.entries(consumerEnv(queueUrl, dlqUrl, 1)).filter(([name]) => !tuned.has(name)),
+          ),
+          // As deployed (the stack's default): one line per message, which costs CPU too.
+          LOG_LEVEL: 'info',
+        };
+      },
+      startConsumer,
+      killApi: async () => {
+        process.kill(api.pid, 'SIGKILL');
+        await api.exited;
+      },
+      restartApi: async () => {
+        api = await startApi();
+      },
+      problems,
+    });
+
     // --- Every registration accounted for: rows in the database, nothing dead-lettered.
     const db = openDatabase(postgresTarget(scratch.url));
     let storedUsers: number;
@@ -549,7 +757,13 @@ async function main(): Promise<void> {
       await db.destroy();
     }
     const expectedUsers =
-      apiPathHandlerCalls + bareFetchCreated + apiLoadCreated + outageBacklog + parameters.backlog;
+      apiPathHandlerCalls +
+      bareFetchCreated +
+      apiOverTls.created +
+      apiLoadCreated +
+      outageBacklog +
+      parameters.backlog +
+      2 * recovery.backlog;
     if (storedUsers !== expectedUsers) {
       problems.push(`database holds ${storedUsers} users, expected ${expectedUsers}`);
     }
@@ -574,6 +788,16 @@ async function main(): Promise<void> {
     console.log('');
     printFigure('API path p50', ms(apiHandler.p50), `bare fetch ${ms(apiFetch.p50)}`);
     printFigure('API path p99', ms(apiHandler.p99), `bare fetch ${ms(apiFetch.p99)}`);
+    printFigure(
+      'API over TLS p50',
+      ms(apiOverTls.tlsMs.p50),
+      `same client, plain HTTP front ${ms(apiOverTls.plainMs.p50)}`,
+    );
+    printFigure(
+      'API over TLS p99',
+      ms(apiOverTls.tlsMs.p99),
+      `same client, plain HTTP front ${ms(apiOverTls.plainMs.p99)}`,
+    );
     printFigure('queue path p50', ms(queueHandler.p50), `bare SendMessage ${ms(queueSend.p50)}`);
     printFigure(
       'queue path p99',
@@ -616,6 +840,14 @@ async function main(): Promise<void> {
     if (earlierApiThroughput !== undefined) {
       printFigure('bench:api result file', `${earlierApiThroughput.toFixed(1)} req/s`, '(context)');
     }
+    printFigure(
+      'recovery after outage',
+      `${recovery.recoverySeconds.toFixed(2)} s`,
+      `plain drain of the same ${recovery.backlog} ${recovery.plainDrainSeconds.toFixed(2)} s; ` +
+        `API down ${recovery.outageSeconds.toFixed(0)} s, deployed backoff; resumed ` +
+        `${recovery.resumeSeconds.toFixed(2)} s after the API answered; target < ` +
+        `${RECOVERY_TARGET_SECONDS} s (${recovery.recoverySeconds < RECOVERY_TARGET_SECONDS ? 'met' : 'NOT met'})`,
+    );
     printFigure('users stored', String(storedUsers), `expected ${expectedUsers}`);
     if (problems.length > 0) {
       console.error(`\n!!! INVALID RUN:\n  ${problems.join('\n  ')}\n`);
@@ -641,6 +873,12 @@ async function main(): Promise<void> {
         bareFetchMs: roundAll(apiFetch),
         ratioP50: round(apiHandler.p50 / apiFetch.p50, 3),
         ratioP99: round(apiHandler.p99 / apiFetch.p99, 3),
+      },
+      apiOverTls: {
+        clientMs: roundAll(apiOverTls.tlsMs),
+        plainHttpClientMs: roundAll(apiOverTls.plainMs),
+        ratioP50: round(apiOverTls.tlsMs.p50 / apiOverTls.plainMs.p50, 3),
+        ratioP99: round(apiOverTls.tlsMs.p99 / apiOverTls.plainMs.p99, 3),
       },
       queuePath: {
         handlerMs: roundAll(queueHandler),
@@ -696,6 +934,20 @@ async function main(): Promise<void> {
         consumerBackoffMaxSeconds: parameters.outageBackoffMaxSeconds,
         apiRestartSeconds: round(apiRestartSeconds, 3),
         drainSecondsAfterApiReady: round(outageDrainSeconds, 3),
+      },
+      recoveryAfterOutage: {
+        backlog: recovery.backlog,
+        maxReceiveCount: MAX_RECEIVE_COUNT,
+        consumerSettings: 'deployed defaults (backoff 5 s doubling to 900 s, 20 s long polls)',
+        outageSeconds: round(recovery.outageSeconds, 1),
+        secondsFromApiAnsweringToQueueEmpty: round(recovery.recoverySeconds, 3),
+        consumerResumedSecondsAfterApiAnswered: round(recovery.resumeSeconds, 3),
+        plainDrainSeconds: round(recovery.plainDrainSeconds, 3),
+        deadLettered: recovery.deadLettered,
+        target: {
+          secondsBelow: RECOVERY_TARGET_SECONDS,
+          met: recovery.recoverySeconds < RECOVERY_TARGET_SECONDS,
+        },
       },
       usersStored: storedUsers,
       usersExpected: expectedUsers,

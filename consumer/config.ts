@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, envFields, parseEnv } from '#contract/config';
+import { apiUrlTransportProblem, ConfigError, envFields, parseEnv } from '#contract/config';
 import type { SenderHeaderSecretSetting } from '#contract/header-secret-source';
 import {
   DEFAULT_BACKOFF_BASE_SECONDS,
@@ -29,6 +29,8 @@ export interface ConsumerConfig {
   stopTimeoutMs: number;
   /** Loopback port of the liveness endpoint the container health check calls; none when unset. */
   healthPort: number | undefined;
+  /** While paused for an API outage: time between two probes of GET /readyz. */
+  apiProbeIntervalMs: number;
   logLevel: string;
 }
 
@@ -38,6 +40,7 @@ const schema = z.object({
   QUEUE_URL: queueUrl,
   DLQ_URL: queueUrl,
   API_URL: envFields.httpUrl,
+  ALLOW_PLAIN_HTTP_API: envFields.allowPlainHttpApi,
   AUTH_HEADER_NAME: envFields.authHeaderName,
   AUTH_HEADER_SECRET: envFields.headerSecret.optional(),
   AUTH_SECRET_ARN: envFields.secretArn.optional(),
@@ -54,6 +57,8 @@ const schema = z.object({
     .default(DEFAULT_BACKOFF_MAX_SECONDS),
   STOP_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(25_000),
   HEALTH_PORT: envFields.port.optional(),
+  // At most 5 s, so delivery resumes within seconds of the API's return.
+  API_PROBE_INTERVAL_MS: z.coerce.number().int().min(100).max(5000).default(1000),
   LOG_LEVEL: envFields.logLevel,
 });
 
@@ -65,6 +70,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Consu
   const parsed = parseEnv(schema, env);
 
   const problems: string[] = [];
+  const transportProblem = apiUrlTransportProblem(parsed.API_URL, parsed.ALLOW_PLAIN_HTTP_API);
+  if (transportProblem) problems.push(transportProblem);
   if (parsed.AUTH_HEADER_SECRET !== undefined && parsed.AUTH_SECRET_ARN !== undefined) {
     problems.push('AUTH_HEADER_SECRET: set either AUTH_HEADER_SECRET or AUTH_SECRET_ARN, not both');
   }
@@ -100,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Consu
     }),
     stopTimeoutMs: parsed.STOP_TIMEOUT_MS,
     healthPort: parsed.HEALTH_PORT,
+    apiProbeIntervalMs: parsed.API_PROBE_INTERVAL_MS,
     logLevel: parsed.LOG_LEVEL,
   });
 }

@@ -34,6 +34,29 @@ export function parseEnv<S extends z.ZodObject>(
   return Object.freeze(result.data);
 }
 
+/** True for names that never leave the machine: localhost, 127.0.0.0/8, ::1. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * Why a sender must not call `apiUrl`, or undefined. The header value and every user's e-mail
+ * travel in that request, so anything that leaves the machine must be https, unless the stack
+ * was deployed with the explicit non-production opt-in (`allowPlainHttp`).
+ */
+export function apiUrlTransportProblem(
+  apiUrl: string,
+  allowPlainHttp: boolean,
+): string | undefined {
+  const url = new URL(apiUrl);
+  if (url.protocol === 'https:' || allowPlainHttp || isLoopbackHost(url.hostname)) return undefined;
+  return (
+    'API_URL: must be https (plain http only to a loopback host such as 127.0.0.1 or localhost, ' +
+    'or with ALLOW_PLAIN_HTTP_API=true)'
+  );
+}
+
 /** Reusable field schemas for variables that several runtimes read. */
 export const envFields = {
   authHeaderName: z
@@ -61,6 +84,11 @@ export const envFields = {
     .string()
     .regex(/^arn:aws[\w-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN'),
   httpUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
+  /** `ALLOW_PLAIN_HTTP_API`: the explicit, non-production opt-in to an unencrypted API. */
+  allowPlainHttpApi: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   port: z.coerce.number().int().min(0).max(65535),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),

@@ -10,7 +10,10 @@ import { acceptedValuesOf, parseHeaderSecretDocument } from './auth-header';
 export interface HeaderSecretSource {
   acceptedValues(): Promise<readonly string[]>;
   currentValue(): Promise<string>;
-  /** Re-reads the source; returns false when throttled (refreshed too recently). */
+  /**
+   * Re-reads the source; returns false when throttled (refreshed too recently). Concurrent calls
+   * share one re-read.
+   */
   refresh(): Promise<boolean>;
 }
 
@@ -51,6 +54,9 @@ export function secretsManagerHeaderSecretSource(
   const maxAge = options.maxAgeSeconds ?? 300;
   const minRefreshIntervalMs = (options.minRefreshIntervalSeconds ?? 30) * 1000;
   let lastForcedRefreshAt = 0;
+  // Right after a rotation several requests with the new value can miss the cache at once; they
+  // all wait for the one re-read instead of being refused as throttled.
+  let refreshInFlight: Promise<boolean> | undefined;
 
   const read = async (forceFetch: boolean): Promise<readonly string[]> => {
     const secretString = await provider.get(options.secretArn, { maxAge, forceFetch });
@@ -65,12 +71,17 @@ export function secretsManagerHeaderSecretSource(
       if (current === undefined) throw new Error('header secret has no current value');
       return current;
     },
-    refresh: async () => {
+    refresh: () => {
+      if (refreshInFlight) return refreshInFlight;
       const now = Date.now();
-      if (now - lastForcedRefreshAt < minRefreshIntervalMs) return false;
+      if (now - lastForcedRefreshAt < minRefreshIntervalMs) return Promise.resolve(false);
       lastForcedRefreshAt = now;
-      await read(true);
-      return true;
+      refreshInFlight = read(true)
+        .then(() => true)
+        .finally(() => {
+          refreshInFlight = undefined;
+        });
+      return refreshInFlight;
     },
   };
 }

@@ -4,15 +4,33 @@ import https from 'node:https';
 /** Answers larger than this are cut off: the API's answers are a few hundred bytes. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
+const KEEP_ALIVE = { keepAlive: true, maxSockets: 64 } as const;
+
 /**
  * One keep-alive pool per process (a Lambda container, a consumer task), reused across
- * invocations. node:http rather than fetch: on Node 20 a fetch POST costs several times the CPU
- * of the same request through http.request, and the consumer makes one per queued message.
+ * invocations: over TLS a fresh connection costs a handshake per request. node:http rather than
+ * fetch: on Node 20 a fetch POST costs several times the CPU of the same request through
+ * http.request, and the consumer makes one per queued message.
  */
-const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
+const defaultAgents = {
+  'http:': new http.Agent(KEEP_ALIVE),
+  'https:': new https.Agent(KEEP_ALIVE),
 };
+
+/** The keep-alive agent for `url`. */
+export type AgentFor = (url: URL) => http.Agent;
+
+const defaultAgentFor: AgentFor = (url) =>
+  url.protocol === 'https:' ? defaultAgents['https:'] : defaultAgents['http:'];
+
+/**
+ * Agents that trust `ca` (PEM) instead of the public roots, for an API whose certificate comes
+ * from a private CA (and for tests). Create once and reuse: each call makes a new pool.
+ */
+export function agentsTrusting(ca: string): AgentFor {
+  const httpsAgent = new https.Agent({ ...KEEP_ALIVE, ca });
+  return (url) => (url.protocol === 'https:' ? httpsAgent : defaultAgents['http:']);
+}
 
 export interface JsonPostResponse {
   status: number;
@@ -30,11 +48,10 @@ function postOnce(
   headers: Record<string, string>,
   body: string,
   deadline: number,
-  signal: AbortSignal | undefined,
+  agent: http.Agent,
 ): Promise<JsonPostResponse & { reusedSocket: boolean }> {
   return new Promise((resolve, reject) => {
     const transport = url.protocol === 'https:' ? https : http;
-    const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
     const request = transport.request(url, {
       method: 'POST',
       agent,
@@ -44,16 +61,8 @@ function postOnce(
       () => request.destroy(new RequestTimeoutError('deadline passed')),
       Math.max(1, deadline - Date.now()),
     );
-    const onAbort = (): void => {
-      request.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const settle = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
     request.on('error', (error) => {
-      settle();
+      clearTimeout(timer);
       // A reused keep-alive socket that the server (or a Lambda freeze) closed fails at once;
       // the caller may retry that on a fresh socket.
       Object.assign(error, { reusedSocket: request.reusedSocket });
@@ -67,11 +76,11 @@ function postOnce(
         if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
       });
       response.on('error', (error) => {
-        settle();
+        clearTimeout(timer);
         reject(error);
       });
       response.on('end', () => {
-        settle();
+        clearTimeout(timer);
         resolve({
           status: response.statusCode ?? 0,
           text: Buffer.concat(chunks).toString('utf8'),
@@ -79,7 +88,6 @@ function postOnce(
         });
       });
     });
-    if (signal?.aborted) onAbort();
     request.end(body);
   });
 }
@@ -89,6 +97,12 @@ const isStaleSocketError = (error: unknown): boolean => {
   const { code, reusedSocket } = error as { code?: unknown; reusedSocket?: unknown };
   return reusedSocket === true && (code === 'ECONNRESET' || code === 'EPIPE');
 };
+
+export interface PostJsonOptions {
+  timeoutMs: number;
+  /** @default one process-wide keep-alive pool per protocol, trusting the public roots */
+  agentFor?: AgentFor;
+}
 
 /**
  * POSTs a JSON text and reads the answer, within `timeoutMs` for the whole exchange. A request
@@ -100,15 +114,16 @@ export async function postJson(
   url: URL,
   headers: Record<string, string>,
   body: string,
-  { timeoutMs, signal }: { timeoutMs: number; signal?: AbortSignal },
+  { timeoutMs, agentFor = defaultAgentFor }: PostJsonOptions,
 ): Promise<JsonPostResponse> {
   const deadline = Date.now() + Math.max(1, timeoutMs);
+  const agent = agentFor(url);
   try {
-    const { status, text } = await postOnce(url, headers, body, deadline, signal);
+    const { status, text } = await postOnce(url, headers, body, deadline, agent);
     return { status, text };
   } catch (error) {
     if (!isStaleSocketError(error) || Date.now() >= deadline) throw error;
-    const { status, text } = await postOnce(url, headers, body, deadline, signal);
+    const { status, text } = await postOnce(url, headers, body, deadline, agent);
     return { status, text };
   }
 }

@@ -1,5 +1,5 @@
 import type { HeaderSecretSource } from './header-secret-source';
-import { postJson, RequestTimeoutError } from './json-post';
+import { postJson, RequestTimeoutError, type AgentFor } from './json-post';
 import type { Registration } from './registration';
 import {
   registrationChanges,
@@ -8,9 +8,19 @@ import {
   type StoredUser,
 } from './user';
 
-/** Why a delivery may succeed later: the message stays queued (or goes to the queue). */
+/**
+ * Why a delivery may succeed later: the message stays queued (or goes to the queue).
+ * `unavailable` (502/503/504), `timeout` and `network` say the API itself is down; `server_error`
+ * (500 and the other 5xx) is a defect that one message met (see `apiLooksDown`).
+ */
 export type RetryableReason =
-  'timeout' | 'network' | 'server_error' | 'throttled' | 'forbidden' | 'unexpected_status';
+  | 'timeout'
+  | 'network'
+  | 'unavailable'
+  | 'server_error'
+  | 'throttled'
+  | 'forbidden'
+  | 'unexpected_status';
 /** Why a delivery can never succeed as sent: the message is dead-lettered at once. */
 export type PermanentReason = 'invalid_request' | 'rejected';
 
@@ -44,15 +54,37 @@ export function classifyStatus(status: number): StatusClass {
   if (status === 413 || status === 415) return { outcome: 'permanent', reason: 'rejected' };
   if (status === 403) return { outcome: 'retryable', reason: 'forbidden' };
   if (status === 429) return { outcome: 'retryable', reason: 'throttled' };
+  // The API's own 503, or a proxy/load balancer in front of it with no healthy API behind it.
+  if (status === 502 || status === 503 || status === 504) {
+    return { outcome: 'retryable', reason: 'unavailable' };
+  }
   if (status >= 500) return { outcome: 'retryable', reason: 'server_error' };
   return { outcome: 'retryable', reason: 'unexpected_status' };
 }
 
+/** The retryable reasons that mean "no API to talk to" rather than "this message failed". */
+const API_DOWN_REASONS: ReadonlySet<RetryableReason> = new Set<RetryableReason>([
+  'timeout',
+  'network',
+  'unavailable',
+]);
+
+/**
+ * True when a delivery failed because the API itself is down (no answer in time, no connection,
+ * or 502/503/504), so every other delivery would fail alike and a sender should wait for the API
+ * rather than spend retries. A 500 is not: it is a defect of this request, retried on its own.
+ */
+export function apiLooksDown(result: DeliveryResult): boolean {
+  return result.outcome === 'retryable' && API_DOWN_REASONS.has(result.reason);
+}
+
 export interface RegistrationClientOptions {
-  /** Base URL of the API, e.g. `http://127.0.0.1:3000`. */
+  /** Base URL of the API, e.g. `https://api.example.com` (`http://127.0.0.1:3000` locally). */
   apiUrl: string;
   headerName: string;
   headerSecrets: HeaderSecretSource;
+  /** Connection pools; `agentsTrusting(ca)` for an API behind a private CA. @default public roots */
+  agentFor?: AgentFor;
 }
 
 export interface DeliverOptions {
@@ -60,7 +92,6 @@ export interface DeliverOptions {
   timeoutMs: number;
   /** Sent as `x-request-id` so API logs can be joined with the sender's. */
   requestId?: string;
-  signal?: AbortSignal;
 }
 
 export interface RegistrationClient {
@@ -113,7 +144,7 @@ export function createRegistrationClient(options: RegistrationClientOptions): Re
   const endpoint = new URL('/user', options.apiUrl);
 
   return {
-    async deliver(registration, { timeoutMs, requestId, signal }) {
+    async deliver(registration, { timeoutMs, requestId }) {
       const headerValue = await options.headerSecrets.currentValue();
       const headers: Record<string, string> = {
         'content-type': 'application/json',
@@ -123,7 +154,7 @@ export function createRegistrationClient(options: RegistrationClientOptions): Re
       try {
         const response = await postJson(endpoint, headers, JSON.stringify(registration), {
           timeoutMs,
-          ...(signal ? { signal } : {}),
+          ...(options.agentFor ? { agentFor: options.agentFor } : {}),
         });
         const text = response.text;
         let body: unknown;

@@ -1,9 +1,10 @@
 import * as z from 'zod';
-import { ConfigError, envFields, parseEnv } from '#contract/config';
+import { apiUrlTransportProblem, ConfigError, envFields, parseEnv } from '#contract/config';
 import type { SenderHeaderSecretSetting } from '#contract/header-secret-source';
 
 const envSchema = z.object({
   API_URL: envFields.httpUrl,
+  ALLOW_PLAIN_HTTP_API: envFields.allowPlainHttpApi,
   QUEUE_URL: envFields.httpUrl,
   AUTH_HEADER_NAME: envFields.authHeaderName,
   AUTH_HEADER_SECRET: envFields.headerSecret.optional(),
@@ -35,6 +36,8 @@ export interface ProducerConfig {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<ProducerConfig> {
   const vars = parseEnv(envSchema, env);
 
+  const transportProblem = apiUrlTransportProblem(vars.API_URL, vars.ALLOW_PLAIN_HTTP_API);
+  if (transportProblem) throw new ConfigError(`Invalid configuration: ${transportProblem}`);
   if (vars.AUTH_HEADER_SECRET && vars.AUTH_SECRET_ARN) {
     throw new ConfigError(
       'Invalid configuration: AUTH_HEADER_SECRET and AUTH_SECRET_ARN are exclusive; set one',

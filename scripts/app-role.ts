@@ -9,12 +9,16 @@ import { scramSha256Verifier } from './scram-verifier';
 export const APP_WRITER_ROLE = 'usersync_writer';
 
 /**
- * What the application may do, table by table: read, insert and update users. No DELETE (the
- * mirror never hard-deletes; a user gone from the pool is marked `deleted_at`), no DDL, and no
- * access to the migration bookkeeping.
+ * What the application (the API and the reconciler) may do, table by table:
+ * - `users`: read, insert and update. No DELETE: the mirror never hard-deletes; a user gone from
+ *   the pool is marked `deleted_at`.
+ * - `reconcile_seen`: the reconciler's per-run staging of the subs it saw; it inserts them,
+ *   anti-joins against them and deletes its run's rows (and stale ones) when done.
+ * No DDL, and no access to the migration bookkeeping.
  */
 export const APP_TABLE_PRIVILEGES: Readonly<Record<string, readonly string[]>> = {
   users: ['SELECT', 'INSERT', 'UPDATE'],
+  reconcile_seen: ['SELECT', 'INSERT', 'DELETE'],
 };
 
 export interface AppLogin {

@@ -8,6 +8,7 @@ export const SERVICE_ENTRIES = {
   api: 'api/main.ts',
   consumer: 'consumer/main.ts',
   migrate: 'scripts/migrate.ts',
+  reconciler: 'reconciler/main.ts',
 } as const;
 
 export type ServiceBundleName = keyof typeof SERVICE_ENTRIES;
@@ -16,16 +17,17 @@ export interface BuildServiceBundlesOptions {
   /** Repository root holding package.json and the entries. @default the parent of scripts/ */
   rootDir?: string;
   /**
-   * Where `api.js`, `consumer.js` and `migrate.js` are written, and the compiled migrations under
+   * Where `api.js`, `consumer.js`, `migrate.js` and `reconciler.js` are written, and the compiled migrations under
    * `migrations/`. @default `<rootDir>/dist`
    */
   outDir?: string;
 }
 
 /**
- * Bundles the API, the consumer and the migration runner into `dist/` for the container images.
- * npm packages stay external (the image installs production dependencies with `npm ci
- * --omit=dev`), while the repository's own TypeScript — the `#contract/*` aliases, the
+ * Bundles the API, the consumer, the migration runner and the reconciler into `dist/` for the
+ * container images. npm packages stay external (the image installs production dependencies with
+ * `npm ci --omit=dev`), while the repository's own TypeScript (the `#contract/*` aliases) is
+ * compiled in, because Node cannot load `.ts` files at run time.
  * Each migration is compiled on its own into `dist/migrations/`, where the migration runner finds
  * it on disk, as it finds the `.ts` files in migrations/ when run from source.
  * Returns the absolute paths of the bundles written (not the migrations).

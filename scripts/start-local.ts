@@ -32,8 +32,10 @@ function printHowTo(pipeline: LocalPipeline, settingsFile: string): void {
       `  consumer pid ${pipeline.consumer.pid ?? '(unknown)'}`,
       `  header       ${settings.headerName}: ${maskSecret(settings.headerSecret)}  (full value in ${settingsFile}, mode 0600)`,
       `  database     ${pipeline.external.database ? 'DATABASE_URL' : 'embedded PGlite under .data/'}`,
+      `  user pool    ${settings.cognitoEndpoint}  pool ${settings.userPoolId}  client ${settings.userPoolClientId}  (confirmation code ${settings.confirmationCode})`,
+      `  trigger      ${settings.lambdaEndpoint}  (Lambda Invoke API running producer/handler.ts; GET /local/invocations)`,
       '',
-      'Fire a sign-up through the producer (API first, queue as fallback):',
+      'Sign a user up in the local pool (SignUp + ConfirmSignUp; the trigger registers them):',
       '  npm run signup -- --email a@b.c',
       'Or call the API directly:',
       `  curl -sS -X POST ${settings.apiUrl}/user -H 'content-type: application/json' \\`,
@@ -54,13 +56,13 @@ function printHowTo(pipeline: LocalPipeline, settingsFile: string): void {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { 'settings-file': { type: 'string' } } });
   const settingsFile = values['settings-file'] ?? LOCAL_PIPELINE_FILE;
-  say('starting local SQS, migrations, API and consumer…');
+  say('starting local SQS, migrations, API, consumer, user pool and trigger…');
   const pipeline = await startLocalPipeline({ log: say, settingsFile });
   printHowTo(pipeline, settingsFile);
 
   let exitCode = 0;
   const shutdown = async (reason: string): Promise<void> => {
-    say(`${reason}: stopping consumer, then API, then SQS…`);
+    say(`${reason}: stopping user pool and trigger, consumer, API, then SQS…`);
     await pipeline.stop();
     say('stopped');
     process.exit(exitCode);

@@ -1,13 +1,17 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledgeImagePullWildcard } from './image-pull';
+import type { TlsSettings } from './settings';
 
 /** Port the API container listens on (`PORT`). */
 export const API_CONTAINER_PORT = 3000;
@@ -30,10 +34,8 @@ export interface ApiServiceProps {
   readonly databaseMasterCredentials: secretsmanager.ISecret;
   /** The application role's RDS-format secret: read by the API, and provisioned by migrate. */
   readonly databaseAppCredentials: secretsmanager.ISecret;
-  /** HTTPS with this ACM certificate when given (plus an HTTP→HTTPS redirect); HTTP otherwise. */
-  readonly certificateArn?: string;
-  /** Name the certificate covers; the API URL handed to producer and consumer uses it. */
-  readonly apiDomainName?: string;
+  /** HTTPS (with an HTTP→HTTPS redirect) unless the settings opted into plain HTTP. */
+  readonly tls: TlsSettings;
   readonly deletionProtection: boolean;
   readonly logLevel: string;
   /** @default RemovalPolicy.DESTROY */
@@ -181,11 +183,40 @@ export class ApiService extends Construct {
       deregistrationDelay: Duration.seconds(30),
     });
 
-    if (props.certificateArn !== undefined && props.apiDomainName !== undefined) {
+    const tls = props.tls;
+    if (tls.kind === 'insecure-http') {
+      this.loadBalancer.addListener('Http', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        defaultTargetGroups: [this.targetGroup],
+      });
+      this.apiUrl = `http://${this.loadBalancer.loadBalancerDnsName}`;
+    } else {
+      let certificate: elbv2.IListenerCertificate;
+      if (tls.kind === 'hosted-zone') {
+        // From attributes: synth stays offline (no lookup), and the zone is not ours to manage.
+        const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+          hostedZoneId: tls.hostedZoneId,
+          zoneName: tls.hostedZoneName,
+        });
+        certificate = new acm.Certificate(this, 'Certificate', {
+          domainName: tls.apiDomainName,
+          validation: acm.CertificateValidation.fromDns(zone),
+        });
+        new route53.ARecord(this, 'AliasRecord', {
+          zone,
+          recordName: tls.apiDomainName,
+          target: route53.RecordTarget.fromAlias(
+            new route53Targets.LoadBalancerTarget(this.loadBalancer),
+          ),
+        });
+      } else {
+        certificate = elbv2.ListenerCertificate.fromArn(tls.certificateArn);
+      }
       this.loadBalancer.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
-        certificates: [elbv2.ListenerCertificate.fromArn(props.certificateArn)],
+        certificates: [certificate],
         sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
         defaultTargetGroups: [this.targetGroup],
       });
@@ -195,14 +226,7 @@ export class ApiService extends Construct {
         targetProtocol: elbv2.ApplicationProtocol.HTTPS,
         targetPort: 443,
       });
-      this.apiUrl = `https://${props.apiDomainName}`;
-    } else {
-      this.loadBalancer.addListener('Http', {
-        port: 80,
-        protocol: elbv2.ApplicationProtocol.HTTP,
-        defaultTargetGroups: [this.targetGroup],
-      });
-      this.apiUrl = `http://${this.loadBalancer.loadBalancerDnsName}`;
+      this.apiUrl = `https://${tls.apiDomainName}`;
     }
     this.service.connections.allowFrom(
       this.loadBalancer,

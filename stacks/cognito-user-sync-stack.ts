@@ -1,18 +1,21 @@
 import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { Alarms } from './alarms';
 import { ApiService } from './api-service';
 import { ConsumerService } from './consumer-service';
 import { PipelineDashboard } from './dashboard';
 import { Database } from './database';
+import { HeaderRotation } from './header-rotation';
 import { HeaderSecret } from './header-secret';
 import { Network } from './network';
 import { ProducerFunction } from './producer-function';
+import { ReconcilerTask } from './reconciler-task';
 import { RegistrationQueue } from './registration-queue';
 import type { DeploymentSettings } from './settings';
 import { UserPool } from './user-pool';
-import { WafGuard } from './waf-guard';
+import { WAF_RULE_NAMES, WafGuard } from './waf-guard';
 
 export interface CognitoUserSyncStackProps extends StackProps {
   readonly settings: DeploymentSettings;
@@ -58,8 +61,7 @@ export class CognitoUserSyncStack extends Stack {
       authHeaderName: settings.authHeaderName,
       databaseMasterCredentials: database.credentials,
       databaseAppCredentials: database.appCredentials,
-      certificateArn: settings.certificateArn,
-      apiDomainName: settings.apiDomainName,
+      tls: settings.tls,
       deletionProtection: settings.deletionProtection,
       logLevel: settings.logLevel,
       removalPolicy,
@@ -92,6 +94,15 @@ export class CognitoUserSyncStack extends Stack {
       removalPolicy,
     });
 
+    if (settings.tls.kind === 'insecure-http') {
+      // The senders refuse plain http to a remote host unless told this stack opted into it.
+      producer.function.addEnvironment('ALLOW_PLAIN_HTTP_API', 'true');
+      consumer.service.taskDefinition.defaultContainer?.addEnvironment(
+        'ALLOW_PLAIN_HTTP_API',
+        'true',
+      );
+    }
+
     network.allowSqsFrom(producer.function, 'Producer fallback sends');
     network.allowSqsFrom(consumer.service, 'Consumer receives, deletes and dead-letters');
 
@@ -105,11 +116,34 @@ export class CognitoUserSyncStack extends Stack {
       loadBalancer: api.loadBalancer,
       natElasticIps: network.natElasticIps,
       authHeaderName: settings.authHeaderName,
-      acceptedHeaderValues: settings.acceptPreviousHeaderValue
-        ? [headerSecret.dynamicReference('current'), headerSecret.dynamicReference('previous')]
-        : [headerSecret.dynamicReference('current')],
+      acceptedHeaderValues: [
+        headerSecret.dynamicReference('current'),
+        headerSecret.dynamicReference('previous'),
+      ],
       removalPolicy,
     });
+
+    const headerRotation = new HeaderRotation(this, 'HeaderRotation', {
+      sourceRoot,
+      secret: headerSecret.secret,
+      webAcl: guard.webAcl,
+      natIpSet: guard.natIpSet,
+      webAclName: guard.webAclMetricName,
+      guardRuleName: WAF_RULE_NAMES.allowSignedRegistration,
+      authHeaderName: settings.authHeaderName,
+      rotationDays: settings.headerRotationDays,
+      removalPolicy,
+    });
+    registrationQueue.restrictSenders({
+      registrations: producer.function.role ? [producer.function.role] : [],
+      deadLetters: [consumer.service.taskDefinition.taskRole],
+    });
+    headerSecret.restrictReadsTo([
+      ...(producer.function.role ? [producer.function.role] : []),
+      consumer.service.taskDefinition.taskRole,
+      api.service.taskDefinition.taskRole,
+      ...headerRotation.readers,
+    ]);
 
     const alarms = new Alarms(this, 'Alarms', {
       registrationQueue: registrationQueue.queue,
@@ -119,6 +153,19 @@ export class CognitoUserSyncStack extends Stack {
       guardBlockedRequests: guard.metricGuardBlockedRequests(),
       alarmEmail: settings.alarmEmail,
     });
+
+    const reconciler = new ReconcilerTask(this, 'Reconciler', {
+      sourceRoot,
+      vpc: network.vpc,
+      cluster,
+      userPool: userPool.userPool,
+      databaseAppCredentials: database.appCredentials,
+      schedule: scheduler.ScheduleExpression.expression(settings.reconcileSchedule),
+      alarmTopic: alarms.topic,
+      logLevel: settings.logLevel,
+      removalPolicy,
+    });
+    database.allowFrom(reconciler, 'Reconciler task');
 
     const dashboard = new PipelineDashboard(this, 'Dashboard', {
       registrationQueue: registrationQueue.queue,
@@ -154,6 +201,14 @@ export class CognitoUserSyncStack extends Stack {
       DeadLetterQueueUrl: {
         value: registrationQueue.deadLetterQueue.queueUrl,
         description: 'Registrations that could not be delivered',
+      },
+      DeadLetterRedriveRoleArn: {
+        value: registrationQueue.redriveRole.roleArn,
+        description: 'Assume it to run npm run dlq:redrive (the only sender besides the producer)',
+      },
+      HeaderRotationFunctionName: {
+        value: headerRotation.function.functionName,
+        description: 'Rotates the header value (its logs show each step)',
       },
       HeaderSecretArn: {
         value: headerSecret.secret.secretArn,

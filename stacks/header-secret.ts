@@ -1,4 +1,5 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
@@ -12,8 +13,9 @@ export interface HeaderSecretProps {
 
 /**
  * The shared value senders put in the auth header, kept in Secrets Manager as
- * `{"current": "..."}` (and `"previous"` during a rotation). Secrets Manager generates it at
- * deploy time, so no value is ever in the template or in `cdk.out`.
+ * `{"current": "...", "previous": "..."}`: senders send `current`, WAF and the API accept both.
+ * Secrets Manager generates it at deploy time, so no value is ever in the template or in
+ * `cdk.out`; HeaderRotation adds `previous` and rotates it.
  */
 export class HeaderSecret extends Construct {
   readonly secret: secretsmanager.Secret;
@@ -34,14 +36,34 @@ export class HeaderSecret extends Construct {
       },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
+  }
 
-    Validations.of(this.secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'The header value is also baked into the WAF WebACL at deploy time, so a rotation Lambda ' +
-        'changing it alone would lock the producer out; it is rotated by the documented ' +
-        'current/previous procedure, which updates WAF in the same step (docs/deploy.md).',
-    });
+  /**
+   * A resource policy that refuses to reveal the value to anyone but `readers` (the senders, the
+   * API task, the rotation functions) and the CDK deployment role, which resolves the WAF rule's
+   * dynamic references. An explicit deny beats any identity policy, so an administrator's
+   * `secretsmanager:*` does not read the value either; rotating it (RotateSecret) stays possible.
+   */
+  restrictReadsTo(readers: readonly iam.IRole[]): void {
+    this.secret.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheSendersTheApiAndTheRotationReadTheValue',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: ['*'],
+        conditions: {
+          ArnNotLike: {
+            'aws:PrincipalArn': [
+              ...readers.map((role) => role.roleArn),
+              // CDK's bootstrap names the role CloudFormation deploys with
+              // cdk-<qualifier>-cfn-exec-role-<account>-<region>.
+              `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/cdk-*-cfn-exec-role-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
+            ],
+          },
+        },
+      }),
+    );
   }
 
   /**

@@ -7,17 +7,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { PRODUCER_COLD_START_ALLOWANCE_MS, PRODUCER_TIMEOUT_MS } from '#contract/delivery';
 import { METRICS_NAMESPACE, metricServices } from '#contract/metrics';
 
 /**
- * Cognito waits 5 s for the trigger, cold start included, so the function's own timeout leaves
- * room for one. The split: up to 1 s of cold start (a VPC function with a small bundle), then in
- * the 4 s the handler gets: the API attempt (at most PRODUCER_API_TIMEOUT_MS), the SQS fallback
- * (at least 1 s kept back for it) and 250 ms to log and return (see producer/time-budget.ts).
+ * Cognito waits 5 s (TRIGGER_TIMEOUT_MS) for the trigger, cold start included, so the function's
+ * own timeout leaves room for one. The split: up to 1 s of cold start (a VPC function with a
+ * small bundle), then in the 4 s the handler gets: the API attempt (at most
+ * PRODUCER_API_TIMEOUT_MS), the SQS fallback (at least 1 s kept back for it) and 250 ms to log
+ * and return (see producer/time-budget.ts).
  */
-export const PRODUCER_TIMEOUT = Duration.seconds(4);
+export const PRODUCER_TIMEOUT = Duration.millis(PRODUCER_TIMEOUT_MS);
 /** The part of Cognito's wait left for a cold start (init) before the handler runs. */
-export const PRODUCER_COLD_START_ALLOWANCE = Duration.seconds(1);
+export const PRODUCER_COLD_START_ALLOWANCE = Duration.millis(PRODUCER_COLD_START_ALLOWANCE_MS);
 /** Share of that budget the API attempt may use, leaving time for the SQS fallback. */
 export const PRODUCER_API_TIMEOUT_MS = 2000;
 

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAX_RECEIVE_COUNT } from '#contract/delivery';
@@ -25,6 +26,12 @@ export interface RegistrationQueueProps {
 export class RegistrationQueue extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
+  /**
+   * The redrive path: operators assume this role to move dead letters back
+   * (`npm run dlq:redrive`); it is the only principal besides the producer that may send to the
+   * queue.
+   */
+  readonly redriveRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: RegistrationQueueProps = {}) {
     super(scope, id);
@@ -47,5 +54,49 @@ export class RegistrationQueue extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
       removalPolicy,
     });
+
+    this.redriveRole = new iam.Role(this, 'RedriveRole', {
+      description: 'Assumed by operators to move dead-lettered registrations back to the queue',
+      // Any principal of this account whose own policy allows sts:AssumeRole on it.
+      assumedBy: new iam.AccountRootPrincipal(),
+      maxSessionDuration: Duration.hours(1),
+    });
+    // StartMessageMoveTask reads and deletes on the DLQ and sends to the source queue; the
+    // copy fallback does the same by hand.
+    this.deadLetterQueue.grantConsumeMessages(this.redriveRole);
+    this.deadLetterQueue.grant(
+      this.redriveRole,
+      'sqs:StartMessageMoveTask',
+      'sqs:ListMessageMoveTasks',
+      'sqs:CancelMessageMoveTask',
+    );
+    this.queue.grantSendMessages(this.redriveRole);
+  }
+
+  /**
+   * Queue policies that refuse SendMessage to everyone but the given roles, whatever their
+   * identity policies say: without them any principal of the account with `sqs:SendMessage`
+   * could enqueue a registration, which the consumer would forward with the header, past WAF.
+   * SQS's own redrive to the DLQ (maxReceiveCount) is not a principal's call and is unaffected.
+   */
+  restrictSenders(senders: { registrations: iam.IRole[]; deadLetters: iam.IRole[] }): void {
+    const onlyFrom = (queue: sqs.Queue, roles: iam.IRole[], sid: string): void => {
+      queue.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid,
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['sqs:SendMessage'],
+          resources: [queue.queueArn],
+          conditions: { ArnNotEquals: { 'aws:PrincipalArn': roles.map((role) => role.roleArn) } },
+        }),
+      );
+    };
+    onlyFrom(
+      this.queue,
+      [...senders.registrations, this.redriveRole],
+      'OnlyTheProducerAndTheRedriveRoleSend',
+    );
+    onlyFrom(this.deadLetterQueue, senders.deadLetters, 'OnlyTheConsumerDeadLetters');
   }
 }

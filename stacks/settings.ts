@@ -7,10 +7,8 @@ export interface DeploymentSettings {
   readonly stage: string;
   /** The only part of the stack environment: ALB access logs need a concrete region. @default 'eu-west-1' */
   readonly region: string;
-  /** ACM certificate for the HTTPS listener; HTTP only when unset. Requires `apiDomainName`. */
-  readonly certificateArn?: string;
-  /** DNS name the certificate covers, pointed at the ALB; producer and consumer call it. */
-  readonly apiDomainName?: string;
+  /** How the API is reached: HTTPS by default; plain HTTP only by explicit opt-in. */
+  readonly tls: TlsSettings;
   /** NAT Gateways, each with its own Elastic IP in the WAF allow-list. @default 2 for prod, else 1 */
   readonly natGateways: number;
   /** API tasks. @default 2 */
@@ -25,11 +23,8 @@ export interface DeploymentSettings {
   readonly deletionProtection: boolean;
   /** What `cdk destroy` does to stateful resources. @default RETAIN for prod, DESTROY otherwise */
   readonly removalPolicy: RemovalPolicy;
-  /**
-   * Lets the WAF guard accept the secret's `previous` value as well as `current`: set during a
-   * header rotation (see docs/deploy.md), when the secret holds both keys. @default false
-   */
-  readonly acceptPreviousHeaderValue: boolean;
+  /** Days between automatic rotations of the header value. @default 30 */
+  readonly headerRotationDays: number;
   /** Header carrying the shared value. @default 'x-custom-auth' */
   readonly authHeaderName: string;
   /** E-mail address subscribed to the alarm topic, if any. */
@@ -42,7 +37,27 @@ export interface DeploymentSettings {
    */
   readonly producerReservedConcurrency?: number;
   readonly logLevel: string;
+  /** When the reconciler runs: an EventBridge Scheduler `rate(…)` or `cron(…)`. @default 'rate(1 day)' */
+  readonly reconcileSchedule: string;
 }
+
+/**
+ * - `hosted-zone`: a DNS-validated ACM certificate for `apiDomainName` and an alias record for
+ *   the load balancer, both in the given Route 53 zone (built from its ID and name, no lookup);
+ * - `certificate`: an existing ACM certificate; point `apiDomainName` at the load balancer yourself;
+ * - `insecure-http`: plain HTTP to the load balancer's own name (`allowInsecureHttp`, never prod).
+ */
+export type TlsSettings =
+  | {
+      kind: 'hosted-zone';
+      hostedZoneId: string;
+      hostedZoneName: string;
+      apiDomainName: string;
+    }
+  | { kind: 'certificate'; certificateArn: string; apiDomainName: string }
+  | { kind: 'insecure-http' };
+
+const DOMAIN_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 const removalPolicies: Record<string, RemovalPolicy> = {
   destroy: RemovalPolicy.DESTROY,
@@ -98,15 +113,7 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     throw new SettingsError('context "region" must be an AWS region name such as eu-west-1');
   }
 
-  const certificateArn = readString(node, 'certificateArn');
-  const apiDomainName = readString(node, 'apiDomainName');
-  if (certificateArn !== undefined && !/^arn:aws[\w-]*:acm:/.test(certificateArn)) {
-    throw new SettingsError('context "certificateArn" must be an ACM certificate ARN');
-  }
-  if ((certificateArn === undefined) !== (apiDomainName === undefined)) {
-    // The certificate only validates for its own name, so senders must call that name.
-    throw new SettingsError('context "certificateArn" and "apiDomainName" go together');
-  }
+  const tls = readTlsSettings(node, isProduction);
 
   const removalPolicyName =
     readString(node, 'removalPolicy') ?? (isProduction ? 'retain' : 'destroy');
@@ -131,11 +138,15 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     throw new SettingsError('context "logLevel" must be fatal, error, warn, info, debug or trace');
   }
 
+  const reconcileSchedule = readString(node, 'reconcileSchedule') ?? 'rate(1 day)';
+  if (!/^(rate|cron)\(.+\)$/.test(reconcileSchedule)) {
+    throw new SettingsError('context "reconcileSchedule" must be a rate(…) or cron(…) expression');
+  }
+
   return Object.freeze({
     stage,
     region,
-    certificateArn,
-    apiDomainName,
+    tls: Object.freeze(tls),
     natGateways: readInteger(node, 'natGateways', isProduction ? 2 : 1, 1, 2),
     apiDesiredCount: readInteger(node, 'apiDesiredCount', 2, 1, 20),
     consumerMinCapacity,
@@ -143,7 +154,7 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     databaseMultiAz: readBoolean(node, 'databaseMultiAz', isProduction),
     deletionProtection: readBoolean(node, 'deletionProtection', isProduction),
     removalPolicy,
-    acceptPreviousHeaderValue: readBoolean(node, 'acceptPreviousHeaderValue', false),
+    headerRotationDays: readInteger(node, 'headerRotationDays', 30, 1, 365),
     authHeaderName,
     alarmEmail: readString(node, 'alarmEmail'),
     producerReservedConcurrency:
@@ -151,5 +162,67 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
         ? undefined
         : readInteger(node, 'producerReservedConcurrency', 20, 1, 1000),
     logLevel,
+    reconcileSchedule,
   });
+}
+
+const TLS_HOW_TO =
+  'set hostedZoneId, hostedZoneName and apiDomainName (a DNS-validated certificate and an ' +
+  'alias record are created), or certificateArn and apiDomainName (an existing ACM certificate)';
+
+function readTlsSettings(node: Node, isProduction: boolean): TlsSettings {
+  const hostedZoneId = readString(node, 'hostedZoneId');
+  const hostedZoneName = readString(node, 'hostedZoneName')?.toLowerCase().replace(/\.$/, '');
+  const certificateArn = readString(node, 'certificateArn');
+  const apiDomainName = readString(node, 'apiDomainName')?.toLowerCase().replace(/\.$/, '');
+  const allowInsecureHttp = readBoolean(node, 'allowInsecureHttp', false);
+
+  if (allowInsecureHttp) {
+    if (isProduction) {
+      throw new SettingsError(
+        'context "allowInsecureHttp" is refused for stage "prod": the header value and every ' +
+          `user's e-mail would cross the internet in clear; ${TLS_HOW_TO}`,
+      );
+    }
+    if (
+      [hostedZoneId, hostedZoneName, certificateArn, apiDomainName].some((v) => v !== undefined)
+    ) {
+      throw new SettingsError('context "allowInsecureHttp" contradicts the TLS settings given');
+    }
+    return { kind: 'insecure-http' };
+  }
+  if (apiDomainName === undefined) {
+    throw new SettingsError(
+      `the API needs TLS: ${TLS_HOW_TO}. A throwaway non-production stack may instead say ` +
+        '-c allowInsecureHttp=true',
+    );
+  }
+  if (!DOMAIN_NAME.test(apiDomainName)) {
+    throw new SettingsError('context "apiDomainName" must be a DNS name such as api.example.com');
+  }
+  const zoneGiven = hostedZoneId !== undefined || hostedZoneName !== undefined;
+  if (zoneGiven && certificateArn !== undefined) {
+    throw new SettingsError(
+      'context "certificateArn" and "hostedZoneId"/"hostedZoneName" are alternatives; set one',
+    );
+  }
+  if (certificateArn !== undefined) {
+    if (!/^arn:aws[\w-]*:acm:/.test(certificateArn)) {
+      throw new SettingsError('context "certificateArn" must be an ACM certificate ARN');
+    }
+    return { kind: 'certificate', certificateArn, apiDomainName };
+  }
+  if (hostedZoneId === undefined || hostedZoneName === undefined) {
+    throw new SettingsError(`context "apiDomainName" needs a certificate: ${TLS_HOW_TO}`);
+  }
+  if (!/^Z[A-Z0-9]{1,31}$/.test(hostedZoneId)) {
+    throw new SettingsError('context "hostedZoneId" must be a Route 53 hosted zone ID (Z...)');
+  }
+  if (!DOMAIN_NAME.test(hostedZoneName)) {
+    throw new SettingsError('context "hostedZoneName" must be a DNS name such as example.com');
+  }
+  if (apiDomainName !== hostedZoneName && !apiDomainName.endsWith(`.${hostedZoneName}`)) {
+    throw new SettingsError('context "apiDomainName" must lie in the zone "hostedZoneName"');
+  }
+  return { kind: 'hosted-zone', hostedZoneId, hostedZoneName, apiDomainName };
 }

@@ -36,7 +36,8 @@ export interface WafGuardProps {
   readonly authHeaderName: string;
   /**
    * Header values the guard accepts, as CloudFormation dynamic references to the secret (never
-   * plain values): `current`, plus `previous` during a rotation.
+   * plain values): `current` and `previous`, the same keys the rotation keeps true, so a deploy
+   * that rewrites the WebACL resolves to what the last rotation left.
    */
   readonly acceptedHeaderValues: readonly string[];
   /** @default RemovalPolicy.DESTROY */
@@ -46,11 +47,17 @@ export interface WafGuardProps {
 const lowercase = [{ priority: 0, type: 'LOWERCASE' }];
 const noTransformation = [{ priority: 0, type: 'NONE' }];
 
-const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
+const visibility = (
+  metricName: string,
+  { sampled = true } = {},
+): wafv2.CfnWebACL.VisibilityConfigProperty => ({
   cloudWatchMetricsEnabled: true,
-  sampledRequestsEnabled: true,
+  sampledRequestsEnabled: sampled,
   metricName,
 });
+// Sampled requests show every header in clear in the console and GetSampledRequests, and the
+// guard rules see the header value on every registration: those two rules keep metrics only.
+const guardVisibility = (metricName: string) => visibility(metricName, { sampled: false });
 
 /**
  * The WAFv2 WebACL on the ALB. Registrations (`POST /user`) are let through only when they carry
@@ -134,7 +141,7 @@ export class WafGuard extends Construct {
           ],
         },
       },
-      visibilityConfig: visibility(WAF_RULE_NAMES.allowSignedRegistration),
+      visibilityConfig: guardVisibility(WAF_RULE_NAMES.allowSignedRegistration),
     };
 
     const blockUnsignedRegistration: wafv2.CfnWebACL.RuleProperty = {
@@ -157,7 +164,7 @@ export class WafGuard extends Construct {
           ],
         },
       },
-      visibilityConfig: visibility(WAF_RULE_NAMES.blockUnsignedRegistration),
+      visibilityConfig: guardVisibility(WAF_RULE_NAMES.blockUnsignedRegistration),
     };
 
     const managedRuleGroup = (

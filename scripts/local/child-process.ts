@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isReadyMessage } from './parent-link';
 
 export interface SpawnEntryOptions {
   env: NodeJS.ProcessEnv;
@@ -62,5 +63,50 @@ export async function stopChild(
     return await exited;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Like `spawnEntry`, with an IPC channel: resolves with the child and the port it reports once
+ * it is ready (see `parent-link.ts`), and rejects (killing it) if it exits first or takes longer
+ * than `timeoutMs`. Like every child of the pipeline it stops when this process is gone.
+ */
+export async function spawnLinkedEntry(
+  entry: string,
+  { env, stdio = 'inherit', cwd, args = [] }: SpawnEntryOptions,
+  timeoutMs = 60_000,
+): Promise<{ child: ChildProcess; port: number }> {
+  const [stdin = 'ignore', stdout = 'inherit', stderr = 'inherit'] = Array.isArray(stdio)
+    ? stdio
+    : [stdio, stdio, stdio];
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', EXIT_WITH_PARENT, entry, ...args],
+    { env, cwd, stdio: [stdin, stdout, stderr, 'ipc'] },
+  );
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${entry} was not ready within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      child.on('message', (message) => {
+        if (!isReadyMessage(message)) return;
+        clearTimeout(timer);
+        resolve(message.port);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`${entry} exited (${code ?? signal}) before it was ready`));
+      });
+      child.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+    return { child, port };
+  } catch (error) {
+    await stopChild(child, { timeoutMs: 5000 });
+    throw error;
   }
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { exitOf, spawnEntry, stopChild } from './child-process';
+import { startLocalCognito, type LocalCognito } from './local-cognito';
 import { startLocalSqs, type LocalSqs } from './local-sqs';
 import { loadLocalPipelineConfig, type LocalPipelineConfig } from './pipeline-config';
 import {
@@ -38,11 +39,16 @@ export interface LocalPipeline {
   consumer: ChildProcess;
   /** Which parts are real services from the environment rather than started here. */
   external: { database: boolean; queue: boolean; api: boolean };
+  /** The local user pool and the Lambda endpoint its trigger calls. */
+  cognito: LocalCognito;
   /** Resolves when any current child exits (for whatever reason) with its name and exit code. */
-  readonly childExit: Promise<{ name: 'api' | 'consumer'; code: number | NodeJS.Signals }>;
+  readonly childExit: Promise<{
+    name: 'api' | 'consumer' | 'user-pool' | 'lambda';
+    code: number | NodeJS.Signals;
+  }>;
   /** Starts the API child again on the same database and secret, resolving once it is ready. */
   restartApi(): Promise<void>;
-  /** Consumer first (drain in-flight), then the API, then the queue server; idempotent. */
+  /** The user pool and its trigger first, then the consumer (drain in-flight), the API, the queue server; idempotent. */
   stop(): Promise<void>;
 }
 
@@ -104,7 +110,9 @@ export async function startLocalPipeline({
   let localSqs: LocalSqs | undefined;
   let api: ChildProcess | undefined;
   let consumer: ChildProcess | undefined;
+  let cognitoStarting: Promise<LocalCognito> | undefined;
   const cleanUp = async (): Promise<void> => {
+    if (cognitoStarting) await (await cognitoStarting.catch(() => undefined))?.stop();
     if (consumer) await stopChild(consumer);
     if (api) await stopChild(api, { timeoutMs: 15_000 });
     if (localSqs) await localSqs.stop();
@@ -141,13 +149,21 @@ export async function startLocalPipeline({
       log(`queue: local SQS at ${sqsEndpoint} (maxReceiveCount ${maxReceiveCount})`);
     }
 
-    let apiUrl: string;
+    const apiUrl = externalApi ? (env['API_URL'] ?? '') : `http://127.0.0.1:${apiPort}`;
+    // The pool and its trigger start while migrations run and the API starts: they only need
+    // to know where the API and the queue are, not that they are up yet.
+    cognitoStarting = startLocalCognito({
+      env,
+      targets: { apiUrl, queueUrl, sqsEndpoint, region, headerName, headerSecret },
+      stdio,
+      log,
+    });
+    // Awaited below (or in cleanUp); until then a failure must not count as unhandled.
+    cognitoStarting.catch(() => undefined);
     let apiEnv: NodeJS.ProcessEnv | undefined;
     if (externalApi) {
-      apiUrl = env['API_URL'] ?? '';
       log(`api: using ${apiUrl}`);
     } else {
-      apiUrl = `http://127.0.0.1:${apiPort}`;
       apiEnv = {
         ...baseEnv,
         PORT: String(apiPort),
@@ -195,6 +211,7 @@ export async function startLocalPipeline({
         RECEIVE_WAIT_SECONDS: env['RECEIVE_WAIT_SECONDS'] || '2',
       },
     });
+    const cognito = await cognitoStarting;
     const settings: LocalPipelineSettings = {
       apiUrl,
       queueUrl,
@@ -203,11 +220,20 @@ export async function startLocalPipeline({
       headerName,
       headerSecret,
       region,
+      cognitoEndpoint: cognito.pool.endpoint,
+      userPoolId: cognito.pool.userPoolId,
+      userPoolClientId: cognito.pool.userPoolClientId,
+      confirmationCode: cognito.pool.confirmationCode,
+      lambdaEndpoint: cognito.lambda.endpoint,
+      ...(env['DATABASE_URL'] ? { databaseUrl: env['DATABASE_URL'] } : {}),
     };
     if (settingsFile !== false) await writePipelineSettings(settings, settingsFile);
 
     const running = consumer;
-    const consumerExit = exitOf(running).then((code) => ({ name: 'consumer' as const, code }));
+    const consumerExit = Promise.race([
+      exitOf(running).then((code) => ({ name: 'consumer' as const, code })),
+      cognito.exited,
+    ]);
     let stopping: Promise<void> | undefined;
     const restartEnv = apiEnv;
     return {
@@ -218,6 +244,7 @@ export async function startLocalPipeline({
         return api;
       },
       consumer: running,
+      cognito,
       external: { database: Boolean(env['DATABASE_URL']), queue: externalQueue, api: externalApi },
       get childExit() {
         const current = api;

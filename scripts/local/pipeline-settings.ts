@@ -1,7 +1,10 @@
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-/** Connection settings of a running `npm start`, for `npm run signup` and `npm run dlq:redrive`. */
+/**
+ * Connection settings of a running `npm start`, for `npm run signup`, `npm run dlq:redrive` and a
+ * reconciler reading the local pool.
+ */
 export interface LocalPipelineSettings {
   apiUrl: string;
   queueUrl: string;
@@ -10,6 +13,16 @@ export interface LocalPipelineSettings {
   headerName: string;
   headerSecret: string;
   region: string;
+  /** The local user pool's Cognito Identity Provider endpoint. */
+  cognitoEndpoint: string;
+  userPoolId: string;
+  userPoolClientId: string;
+  /** The code the local pool sends with every sign-up (for ConfirmSignUp). */
+  confirmationCode: string;
+  /** The local Lambda Invoke endpoint of the PostConfirmation trigger (and its invocation log). */
+  lambdaEndpoint: string;
+  /** The database the API uses, when it is a PostgreSQL server (DATABASE_URL). */
+  databaseUrl?: string;
 }
 
 /** `.data/local-pipeline.json` under the project root (the working directory of npm scripts). */

@@ -14,13 +14,17 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Context, PostConfirmationTriggerEvent } from 'aws-lambda';
 import type { Knex } from 'knex';
 import { openDatabase } from '../../api/database';
 import type { RegistrationOutcome } from '../../producer/registration-outcome';
 import { exitOf, spawnEntry, stopChild } from '../../scripts/local/child-process';
 import { localCredentials } from '../../scripts/local/local-sqs';
-import { fakeLambdaContext, postConfirmationEvent } from '../helpers/cognito-events';
+import {
+  createProducerInvoker,
+  mapConcurrently,
+  type ProducerInvoker,
+} from '../../scripts/local/producer-invocations';
+import { postConfirmationEvent } from '../helpers/cognito-events';
 import { queueDepth, startLocalSqs, type LocalSqs, type QueuePair } from '../helpers/local-sqs';
 import { newHeaderSecret } from '../helpers/registrations';
 import {
@@ -32,6 +36,7 @@ import {
 import { isolateEnv, PRODUCER_ENV_NAMES } from '../helpers/process-env';
 import { waitFor } from '../helpers/wait-for';
 import { percentile as nearestRankPercentile } from '../../bench/lib/stats';
+import { retryWindowSeconds } from '../../consumer/backoff';
 
 const SIGN_UPS_PER_PHASE = 300;
 const SIGN_UP_CONCURRENCY = 10;
@@ -40,12 +45,15 @@ const QUEUE_PATH_P99_LIMIT_MS = 1000;
 /** Long enough that the breaker stays open for the whole outage phase, even on a busy machine. */
 const PRODUCER_BREAKER_OPEN_MS = 120_000;
 /**
- * Receives before the queue dead-letters a message. The test squeezes the consumer's backoff into
- * 1-2 s (production: 5 s doubling to 15 min, 16 receives, hours of outage), so it needs more
- * receives to outlast an outage that includes restarting the API on a loaded two-core machine.
- * Redrive after maxReceiveCount has its own integration test.
+ * Receives before the queue dead-letters a message: few, so that with the consumer's default
+ * backoff the queue's whole retry window (at most 5 s + 10 s) is shorter than the outage. Only a
+ * consumer that stops receiving while the API is down dead-letters nothing.
  */
-const E2E_MAX_RECEIVE_COUNT = 100;
+const E2E_MAX_RECEIVE_COUNT = 3;
+/** The outage lasts at least this much longer than the retry window. */
+const OUTAGE_MARGIN_MS = 3000;
+/** Everything queued must be stored this soon after the API answers again. */
+const STORED_AFTER_RESTART_LIMIT_MS = 10_000;
 /** Starting the API on PGlite initialises a data directory; on a busy machine that takes a while. */
 const API_READY_TIMEOUT_MS = 90_000;
 const DRAIN_TIMEOUT_MS = 60_000;
@@ -53,15 +61,12 @@ const OUTPUT_TAIL_CHARS = 16 * 1024;
 
 const repoRoot = path.resolve(__dirname, '../..');
 
-type Handler = (
-  event: PostConfirmationTriggerEvent,
-  context: Context,
-) => Promise<PostConfirmationTriggerEvent>;
-
 interface ServiceProcess {
   child: ChildProcess;
   /** The last few KiB the process printed, for failure messages. */
   outputTail(): string;
+  /** Every stdout line that says something about the service itself ("msg":"consumer …"). */
+  lifecycleLines(): string[];
 }
 
 interface SignUpRun {
@@ -93,10 +98,23 @@ function startService(entry: string, env: NodeJS.ProcessEnv): ServiceProcess {
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
   };
+  const lifecycle: string[] = [];
+  let partialLine = '';
   child.stdout?.on('data', keep);
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const lines = (partialLine + chunk.toString('utf8')).split('\n');
+    partialLine = lines.pop() ?? '';
+    lifecycle.push(...lines.filter((line) => line.includes('"msg":"consumer ')));
+  });
   child.stderr?.on('data', keep);
-  return { child, outputTail: () => output };
+  return { child, outputTail: () => output, lifecycleLines: () => lifecycle };
 }
+
+/** When the consumer logged 'consumer resumed' (epoch ms), NaN if it has not. */
+const resumedAtEpochMs = (consumer: ServiceProcess): number => {
+  const line = consumer.lifecycleLines().find((text) => text.includes('"msg":"consumer resumed"'));
+  return line ? Date.parse(String((JSON.parse(line) as { time?: unknown }).time)) : Number.NaN;
+};
 
 const stillRunning = (service: ServiceProcess): boolean =>
   service.child.exitCode === null && service.child.signalCode === null;
@@ -142,9 +160,7 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
   let apiUrl: string;
   let dropScratchDatabase: (() => Promise<void>) | undefined;
   let pgliteDataDir: string | undefined;
-  let handler: Handler;
-  let stopObserving: (() => void) | undefined;
-  const outcomeByRequest = new Map<string, RegistrationOutcome>();
+  let producer: ProducerInvoker;
   /** Timings for the CI log, written in afterAll so a failing run shows them too. */
   const report: Record<string, unknown> = { e2e: 'api-outage', database: databaseKind };
 
@@ -153,31 +169,17 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
     const events = Array.from({ length: count }, (_, index) =>
       postConfirmationEvent({ email: `e2e-${label}-${index}-${Date.now()}@example.com` }),
     );
-    const subs = events.map((event) => event.request.userAttributes['sub'] ?? '');
-    const outcomes: RegistrationOutcome[] = [];
-    const durationsMs: number[] = [];
-    let thrown = 0;
-    let next = 0;
     const startedAt = performance.now();
-    const worker = async (): Promise<void> => {
-      for (let index = next++; index < events.length; index = next++) {
-        const event = events[index];
-        if (event === undefined) return;
-        const context = fakeLambdaContext();
-        const callStartedAt = performance.now();
-        try {
-          await handler(event, context);
-        } catch {
-          thrown += 1;
-        }
-        durationsMs.push(performance.now() - callStartedAt);
-        const outcome = outcomeByRequest.get(context.awsRequestId);
-        outcomeByRequest.delete(context.awsRequestId);
-        if (outcome) outcomes.push(outcome);
-      }
+    const invocations = await mapConcurrently(events, SIGN_UP_CONCURRENCY, (event) =>
+      producer.invoke(event),
+    );
+    return {
+      subs: events.map((event) => event.request.userAttributes['sub'] ?? ''),
+      outcomes: invocations.flatMap((invocation) => invocation.outcome ?? []),
+      durationsMs: invocations.map((invocation) => invocation.durationMs),
+      thrown: invocations.filter((invocation) => invocation.status !== 'ok').length,
+      elapsedMs: performance.now() - startedAt,
     };
-    await Promise.all(Array.from({ length: SIGN_UP_CONCURRENCY }, worker));
-    return { subs, outcomes, durationsMs, thrown, elapsedMs: performance.now() - startedAt };
   }
 
   beforeAll(async () => {
@@ -215,6 +217,8 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
     api = startService('api/main.ts', apiEnv);
     consumer = startService('consumer/main.ts', {
       ...baseEnv,
+      // Info, for the 'consumer resumed' line (kept apart from the per-message lines).
+      LOG_LEVEL: 'info',
       QUEUE_URL: queues.queueUrl,
       DLQ_URL: queues.dlqUrl,
       API_URL: apiUrl,
@@ -223,10 +227,9 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
       AWS_REGION: localSqs.region,
       AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-      // Short long-polls and a backoff in seconds, so the drain after the restart is quick.
+      // The default backoff (5 s doubling): the pause, not a short backoff, rides out the outage.
+      // Short long-polls only so the final stop is quick.
       RECEIVE_WAIT_SECONDS: '1',
-      BACKOFF_BASE_SECONDS: '1',
-      BACKOFF_MAX_SECONDS: '2',
       STOP_TIMEOUT_MS: '10000',
     });
 
@@ -247,18 +250,15 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
     // Imported only now: the handler's logger and SQS client read the environment when loaded.
-    const producer = await import('../../producer/handler');
-    handler = producer.handler;
-    stopObserving = producer.onRegistrationOutcome((outcome, context) => {
-      outcomeByRequest.set(context.awsRequestId, outcome);
-    });
+    const { handler, onRegistrationOutcome } = await import('../../producer/handler');
+    producer = createProducerInvoker({ handler, observeOutcomes: onRegistrationOutcome });
 
     await waitUntilReady(api, apiUrl);
   }, API_READY_TIMEOUT_MS + 30_000);
 
   afterAll(async () => {
     process.stderr.write(`${JSON.stringify(report)}\n`);
-    stopObserving?.();
+    producer?.close();
     // Consumer first, so it does not spend its stop retrying against a stopped API.
     if (consumer) await stopChild(consumer.child, { timeoutMs: 15_000 });
     if (api) await stopChild(api.child, { timeoutMs: 15_000 });
@@ -268,7 +268,7 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
     if (pgliteDataDir) await rm(pgliteDataDir, { recursive: true, force: true });
   }, 60_000);
 
-  it('when the API is killed mid-stream, then sign-ups are queued fast and, after a restart, all 600 users are stored exactly once', async () => {
+  it("when the API is killed mid-stream and stays down past the queue's retry window, then sign-ups are queued fast and, within 10 s of its restart, all 600 users are stored exactly once and none dead-lettered", async () => {
     if (!api || !consumer || !localSqs) throw new Error('set-up did not finish');
     const sqs = localSqs.sqs;
 
@@ -312,11 +312,23 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
     );
     expect(stillRunning(consumer)).toBe(true);
 
+    // The API stays down for longer than the queue's whole retry window: a consumer that kept
+    // receiving would have dead-lettered every queued registration by now. (This wait is the
+    // scenario's outage, not a wait for work.)
+    const retryWindowMs = retryWindowSeconds(E2E_MAX_RECEIVE_COUNT).maximum * 1000;
+    const outageSoFarMs = performance.now() - outageStartedAt;
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, retryWindowMs + OUTAGE_MARGIN_MS - outageSoFarMs)),
+    );
+    const outageMs = performance.now() - outageStartedAt;
+    expect(consumer.lifecycleLines().join('\n')).toContain('"msg":"consumer paused"');
+
     // Phase 3: the API comes back on the same port and database; the consumer drains the queue.
     const restartStartedAt = performance.now();
     api = startService('api/main.ts', apiEnv);
     await waitUntilReady(api, apiUrl);
     const apiBackAt = performance.now();
+    const apiBackAtEpochMs = Date.now();
     const runningConsumer = consumer;
     await waitFor(
       async () => {
@@ -329,8 +341,11 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
     );
     const drainedAt = performance.now();
     Object.assign(report, {
+      apiDownMs: Math.round(outageMs),
+      retryWindowMs,
       apiRestartMs: Math.round(apiBackAt - restartStartedAt),
       drainAfterRestartMs: Math.round(drainedAt - apiBackAt),
+      consumerResumedAfterRestartMs: resumedAtEpochMs(consumer) - apiBackAtEpochMs,
       outageToDrainedMs: Math.round(drainedAt - outageStartedAt),
     });
 
@@ -365,5 +380,7 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
     expect(duringOutage.subs.every((sub) => sourceBySub.get(sub) === 'queue')).toBe(true);
     expect(queueDepthAfter.total).toBe(0);
     expect(dlqDepth.total).toBe(0);
+    expect(outageMs).toBeGreaterThan(retryWindowMs);
+    expect(drainedAt - apiBackAt).toBeLessThan(STORED_AFTER_RESTART_LIMIT_MS);
   }, 240_000);
 });

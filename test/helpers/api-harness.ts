@@ -27,6 +27,8 @@ export interface TestApiOptions {
   db: Knex;
   headerValues?: readonly string[];
   headerSecrets?: HeaderSecretSource;
+  /** A fixed port, e.g. to bring an API back where its clients expect it. @default 0 (any) */
+  port?: number;
 }
 
 /** Starts the real API on an ephemeral port over the given database, capturing its logs. */
@@ -41,7 +43,7 @@ export async function startTestApi(options: TestApiOptions): Promise<TestApi> {
   });
   const logger = pino({ level: 'debug', base: { service: 'api' } }, sink);
   const config: ApiConfig = {
-    port: 0,
+    port: options.port ?? 0,
     host: '127.0.0.1',
     database: { kind: 'embedded', dataDir: undefined },
     migrateOnStart: false,

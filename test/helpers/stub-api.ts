@@ -20,11 +20,20 @@ export type StubBehaviour = (request: StubRequest) => StubAnswer | Promise<StubA
 
 export interface StubApi {
   url: string;
+  /** Every request except the readiness probes. */
   requests: StubRequest[];
+  /** GET /readyz requests, answered by the readiness behaviour (200 unless set). */
+  readonly probes: number;
   /** Requests being answered right now. */
   readonly inFlight: number;
   readonly peakInFlight: number;
   setBehaviour(behaviour: StubBehaviour): void;
+  /** Answers GET /readyz; `() => 200` unless set. */
+  setReadiness(readiness: () => number): void;
+  /** Stops listening and cuts open connections: the port then refuses connections. */
+  goDown(): Promise<void>;
+  /** Listens on the same port again (after `goDown`). */
+  comeBack(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,10 +70,19 @@ export async function refusedUrl(): Promise<string> {
 /** A stand-in for the API on 127.0.0.1:0 whose answers the test controls. */
 export async function startStubApi(initial: StubBehaviour = created): Promise<StubApi> {
   let behaviour = initial;
+  let readiness = (): number => 200;
   let inFlight = 0;
   let peakInFlight = 0;
+  let probes = 0;
   const requests: StubRequest[] = [];
   const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/readyz') {
+      probes += 1;
+      const status = readiness();
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: status === 200 ? 'ready' : 'unavailable' }));
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -87,9 +105,21 @@ export async function startStubApi(initial: StubBehaviour = created): Promise<St
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const stopListening = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) {
+        resolve();
+        return;
+      }
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    get probes() {
+      return probes;
+    },
     get inFlight() {
       return inFlight;
     },
@@ -99,10 +129,18 @@ export async function startStubApi(initial: StubBehaviour = created): Promise<St
     setBehaviour(next) {
       behaviour = next;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+    setReadiness(next) {
+      readiness = next;
+    },
+    goDown: stopListening,
+    comeBack: () =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
       }),
+    close: stopListening,
   };
 }

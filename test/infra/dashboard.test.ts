@@ -1,5 +1,5 @@
 import { METRICS_NAMESPACE, metricNames, metricServices } from '#contract/metrics';
-import { synthApp, type SynthesizedApp } from './synth-app';
+import { synthApp, TEST_HOSTED_ZONE, type SynthesizedApp } from './synth-app';
 
 /**
  * Metrics AWS publishes, by namespace, that a widget may name (from the SQS, Application Load
@@ -66,7 +66,7 @@ describe('pipeline dashboard', () => {
   let widgets: Widget[];
 
   beforeAll(() => {
-    widgets = dashboardBody(synthApp({ stage: 'dashtest' })).widgets;
+    widgets = dashboardBody(synthApp({ stage: 'dashtest', ...TEST_HOSTED_ZONE })).widgets;
   });
 
   test('every widget names metrics, and each is one the pipeline or AWS emits', () => {

@@ -2,7 +2,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { buildApp } from './synth-app';
+import { buildApp, TEST_HOSTED_ZONE } from './synth-app';
 
 /** Every `Validations.of(…).acknowledge()` in the tree: rule ID → reason, with the path. */
 function acknowledgementsOf(root: IConstruct): { path: string; id: string; reason: string }[] {
@@ -27,24 +27,24 @@ const findingsOf = (app: App) =>
 
 describe('cdk-nag AwsSolutions', () => {
   test('when the default (dev) stage is checked, then no finding is left unacknowledged', () => {
-    const { app } = buildApp({});
+    const { app } = buildApp({ ...TEST_HOSTED_ZONE });
+    expect(findingsOf(app)).toEqual([]);
+  });
+
+  test('when a dev stage opts into plain HTTP, then no finding is left unacknowledged', () => {
+    const { app } = buildApp({ allowInsecureHttp: true });
     expect(findingsOf(app)).toEqual([]);
   });
 
   test('when the prod stage is checked, then multi-AZ and deletion protection need no acknowledgement', () => {
-    const { app } = buildApp({
-      stage: 'prod',
-      certificateArn:
-        'arn:aws:acm:eu-west-1:111122223333:certificate/00000000-0000-0000-0000-000000000000',
-      apiDomainName: 'api.example.com',
-    });
+    const { app } = buildApp({ stage: 'prod', ...TEST_HOSTED_ZONE });
     expect(findingsOf(app)).toEqual([]);
     const acknowledged = acknowledgementsOf(app).map((acknowledgement) => acknowledgement.id);
     expect(acknowledged.filter((id) => /AwsSolutions-RDS(3|10)$/.test(id))).toEqual([]);
   });
 
   test('every acknowledgement names a specific rule and gives a real reason', () => {
-    const { app } = buildApp({});
+    const { app } = buildApp({ ...TEST_HOSTED_ZONE });
     // aws-cdk-lib acknowledges a few CloudFormation-validation warnings of its own; ours are nag's.
     const acknowledgements = acknowledgementsOf(app).filter(({ id }) =>
       id.includes('AwsSolutions-'),

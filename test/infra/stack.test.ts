@@ -137,8 +137,21 @@ describe('CognitoUserSync stack', () => {
       ).toBeGreaterThanOrEqual(40);
     });
 
-    test('WAF gets the value only through a Secrets Manager dynamic reference', () => {
+    test('WAF accepts the current and previous values, only through Secrets Manager dynamic references', () => {
       const headerSecretId = onlyId('AWS::SecretsManager::Secret', 'HeaderSecret');
+      const headerEquals = (key: string) => ({
+        ByteMatchStatement: {
+          FieldToMatch: { SingleHeader: { Name: 'x-custom-auth' } },
+          PositionalConstraint: 'EXACTLY',
+          SearchString: {
+            'Fn::Join': [
+              '',
+              ['{{resolve:secretsmanager:', { Ref: headerSecretId }, `:SecretString:${key}::}}`],
+            ],
+          },
+          TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+        },
+      });
       synthesized.template.hasResourceProperties('AWS::WAFv2::WebACL', {
         Rules: Match.arrayWith([
           Match.objectLike({
@@ -147,20 +160,8 @@ describe('CognitoUserSync stack', () => {
               AndStatement: {
                 Statements: Match.arrayWith([
                   {
-                    ByteMatchStatement: {
-                      FieldToMatch: { SingleHeader: { Name: 'x-custom-auth' } },
-                      PositionalConstraint: 'EXACTLY',
-                      SearchString: {
-                        'Fn::Join': [
-                          '',
-                          [
-                            '{{resolve:secretsmanager:',
-                            { Ref: headerSecretId },
-                            ':SecretString:current::}}',
-                          ],
-                        ],
-                      },
-                      TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+                    OrStatement: {
+                      Statements: [headerEquals('current'), headerEquals('previous')],
                     },
                   },
                 ]),
@@ -169,6 +170,81 @@ describe('CognitoUserSync stack', () => {
           }),
         ]),
       });
+    });
+
+    test('the guard rules keep no sampled requests (they would show the header in clear)', () => {
+      const [webAcl] = resourcesOf('AWS::WAFv2::WebACL');
+      const rules = (webAcl?.[1].Properties?.Rules ?? []) as {
+        Name: string;
+        VisibilityConfig: { SampledRequestsEnabled: boolean };
+      }[];
+      const sampling = Object.fromEntries(
+        rules.map((rule) => [rule.Name, rule.VisibilityConfig.SampledRequestsEnabled]),
+      );
+      expect(sampling).toMatchObject({
+        AllowSignedRegistration: false,
+        BlockUnsignedRegistration: false,
+      });
+    });
+
+    test('rotates automatically every 30 days by the rotation function, and a deploy does not rotate', () => {
+      const rotationFunctionId = onlyId('AWS::Lambda::Function', 'HeaderRotationFunction');
+      synthesized.template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+        SecretId: { Ref: onlyId('AWS::SecretsManager::Secret', 'HeaderSecret') },
+        RotationLambdaARN: { 'Fn::GetAtt': [rotationFunctionId, 'Arn'] },
+        RotationRules: { ScheduleExpression: 'rate(30 days)' },
+        RotateImmediatelyOnUpdate: false,
+      });
+    });
+
+    test('the WebACL is created only after the secret has its "previous" key', () => {
+      const [webAcl] = resourcesOf('AWS::WAFv2::WebACL');
+      const dependsOn = (webAcl?.[1] as { DependsOn?: string[] }).DependsOn ?? [];
+      expect(dependsOn).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^HeaderRotationSeedTrigger/)]),
+      );
+    });
+
+    test('the rotation function may edit only this WebACL (and the IP set it references)', () => {
+      const roleId = onlyId('AWS::IAM::Role', 'HeaderRotationFunctionServiceRole');
+      const wafStatements = policyStatementsOfRole(roleId).filter((statement) =>
+        JSON.stringify(statement.Action).includes('wafv2:'),
+      );
+      expect(wafStatements).toEqual([
+        expect.objectContaining({
+          Action: ['wafv2:GetWebACL', 'wafv2:UpdateWebACL'],
+          Resource: expect.arrayContaining([
+            { 'Fn::GetAtt': [onlyId('AWS::WAFv2::WebACL'), 'Arn'] },
+            { 'Fn::GetAtt': [onlyId('AWS::WAFv2::IPSet'), 'Arn'] },
+          ]) as unknown,
+        }),
+      ]);
+    });
+
+    test('its resource policy denies reading the value to all but the senders, the API, the rotation and the deployment role', () => {
+      const [policy] = resourcesOf('AWS::SecretsManager::ResourcePolicy');
+      const statements = (
+        policy?.[1].Properties?.ResourcePolicy as {
+          Statement: { Effect: string; Action: string; Principal: unknown; Condition: object }[];
+        }
+      ).Statement;
+      const text = JSON.stringify(statements);
+      const readDenials = statements.filter(
+        (statement) => statement.Action === 'secretsmanager:GetSecretValue',
+      );
+      expect(readDenials).toEqual([
+        expect.objectContaining({ Effect: 'Deny', Principal: { AWS: '*' } }),
+      ]);
+      for (const roleId of [
+        onlyId('AWS::IAM::Role', 'ProducerFunctionServiceRole'),
+        onlyId('AWS::IAM::Role', 'ConsumerTaskDefinitionTaskRole'),
+        onlyId('AWS::IAM::Role', 'ApiTaskDefinitionTaskRole'),
+        onlyId('AWS::IAM::Role', 'HeaderRotationFunctionServiceRole'),
+        onlyId('AWS::IAM::Role', 'HeaderRotationSeedFunctionServiceRole'),
+      ]) {
+        expect(text).toContain(`"${roleId}"`);
+      }
+      expect(text).toContain('cfn-exec-role');
     });
 
     test('no header value or plaintext header variable appears anywhere in the template', () => {
@@ -193,7 +269,7 @@ describe('CognitoUserSync stack', () => {
       expect(headerSearchStrings.length).toBeGreaterThan(0);
       for (const searchString of headerSearchStrings) {
         expect(JSON.stringify(searchString)).toMatch(
-          /^\{"Fn::Join":\["",\["\{\{resolve:secretsmanager:",\{"Ref":"HeaderSecret\w+"\},":SecretString:current::\}\}"\]\]\}$/,
+          /^\{"Fn::Join":\["",\["\{\{resolve:secretsmanager:",\{"Ref":"HeaderSecret\w+"\},":SecretString:(current|previous)::\}\}"\]\]\}$/,
         );
       }
     });
@@ -283,6 +359,36 @@ describe('CognitoUserSync stack', () => {
       }
     });
 
+    test('only the producer and the redrive role may send to the queue, and only the consumer to the DLQ', () => {
+      const senderDenial = (queueId: string, roleIds: string[]) =>
+        synthesized.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [{ Ref: queueId }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Effect: 'Deny',
+                Principal: { AWS: '*' },
+                Action: 'sqs:SendMessage',
+                Condition: {
+                  ArnNotEquals: {
+                    'aws:PrincipalArn': roleIds.map((roleId) => ({
+                      'Fn::GetAtt': [roleId, 'Arn'],
+                    })),
+                  },
+                },
+              }),
+            ]),
+          },
+        });
+      senderDenial(registrationQueueId(), [
+        onlyId('AWS::IAM::Role', 'ProducerFunctionServiceRole'),
+        onlyId('AWS::IAM::Role', 'RegistrationQueueRedriveRole'),
+      ]);
+      senderDenial(onlyId('AWS::SQS::Queue', 'RegistrationQueueDeadLetterQueue'), [
+        onlyId('AWS::IAM::Role', 'ConsumerTaskDefinitionTaskRole'),
+      ]);
+    });
+
     test('redrives to the DLQ after MAX_RECEIVE_COUNT receives; the DLQ keeps messages 14 days', () => {
       const dlqId = onlyId('AWS::SQS::Queue', 'RegistrationQueueDeadLetterQueue');
       synthesized.template.hasResourceProperties('AWS::SQS::Queue', {
@@ -362,7 +468,7 @@ describe('CognitoUserSync stack', () => {
       });
     });
 
-    test('admits only the API tasks (which run the migrations) and the rotation functions', () => {
+    test('admits only the API tasks (which run the migrations), the reconciler and the rotation functions', () => {
       const databaseSg = onlyId('AWS::EC2::SecurityGroup', 'DatabaseInstanceSecurityGroup');
       expect(
         synthesized.json.Resources[databaseSg]?.Properties?.SecurityGroupIngress,
@@ -384,6 +490,9 @@ describe('CognitoUserSync stack', () => {
                 'Fn::GetAtt': [onlyId('AWS::EC2::SecurityGroup', prefix), 'GroupId'],
               }),
           ),
+          JSON.stringify({
+            'Fn::GetAtt': [onlyId('AWS::EC2::SecurityGroup', 'ReconcilerSecurityGroup'), 'GroupId'],
+          }),
         ].sort(),
       );
     });
@@ -467,7 +576,7 @@ describe('CognitoUserSync stack', () => {
   });
 
   describe('alarms', () => {
-    test('watch dead letters, queue age, API 5xx, producer errors, throttles and fallbacks, and guard blocks', () => {
+    test('watch dead letters, queue age, API 5xx, producer errors, throttles and fallbacks, guard blocks and reconciler-created users', () => {
       const topicId = onlyId('AWS::SNS::Topic');
       const alarms = resourcesOf('AWS::CloudWatch::Alarm')
         .map(([, alarm]) => alarm.Properties ?? {})
@@ -489,7 +598,8 @@ describe('CognitoUserSync stack', () => {
       expect(text).toContain(`"MetricName":"${FALLBACK_METRIC.metricName}"`);
       expect(text).toContain('{"Name":"service","Value":"producer"}');
       expect(text).toContain('{"Name":"Rule","Value":"BlockUnsignedRegistration"}');
-      expect(alarms).toHaveLength(7);
+      expect(text).toContain('{"Name":"service","Value":"reconciler"}');
+      expect(alarms).toHaveLength(8);
     });
   });
 });

@@ -8,6 +8,13 @@ import type { CognitoUserSyncStack } from '../../stacks/cognito-user-sync-stack'
 
 export type ContextValue = string | number | boolean;
 
+/** TLS settings that synthesize offline: a hosted zone given by attributes (as `npm run synth`). */
+export const TEST_HOSTED_ZONE = {
+  hostedZoneId: 'Z0EXAMPLE0000000000000',
+  hostedZoneName: 'example.com',
+  apiDomainName: 'api.example.com',
+} as const;
+
 /** The feature flags from cdk.json: tests must synthesize what `npm run synth` synthesizes. */
 function cdkJsonContext(): Record<string, unknown> {
   const cdkJson = JSON.parse(fs.readFileSync(path.join(SOURCE_ROOT, 'cdk.json'), 'utf8')) as {

@@ -5,7 +5,7 @@ import { staticHeaderSecretSource } from '#contract/header-secret-source';
 import { createServiceLogger } from '#contract/logger';
 import { createApp } from '../../api/create-app';
 import { WAF_RULE_NAMES } from '../../stacks/waf-guard';
-import { logicalIdsOf, synthApp, type SynthesizedApp } from './synth-app';
+import { logicalIdsOf, synthApp, TEST_HOSTED_ZONE, type SynthesizedApp } from './synth-app';
 import { WafEvaluator, type WafRequest } from './waf-evaluator';
 
 // Concrete stand-ins for what CloudFormation resolves at deploy time.
@@ -84,8 +84,8 @@ describe('WAF guard, evaluated on the synthesized WebACL', () => {
   let unroutedTargets: string[];
 
   beforeAll(async () => {
-    // Two NAT Gateways, and the rotation window open: both current and previous are accepted.
-    synthesized = synthApp({ stage: 'waftest', natGateways: 2, acceptPreviousHeaderValue: true });
+    // Two NAT Gateways; the guard accepts the secret's current and previous values.
+    synthesized = synthApp({ stage: 'waftest', natGateways: 2, ...TEST_HOSTED_ZONE });
     const eipIds = logicalIdsOf(synthesized.json, 'AWS::EC2::EIP');
     const [headerSecretId] = logicalIdsOf(
       synthesized.json,
@@ -233,7 +233,7 @@ describe('WAF guard, evaluated on the synthesized WebACL', () => {
     expect(evaluator.evaluate(capitalised).rule).toBe(WAF_RULE_NAMES.allowSignedRegistration);
   });
 
-  test('when a rotation is in progress, then the previous value is accepted as well', () => {
+  test('when senders still hold the previous value, then it is accepted as well', () => {
     const verdict = evaluator.evaluate(
       registration('/user', { headers: { [HEADER]: PREVIOUS_VALUE } }),
     );

@@ -13,6 +13,7 @@ import { newRegistration } from '../../helpers/registrations';
 const ALL_MIGRATIONS = [
   '20261125000000_create_users',
   '20261127000000_email_not_unique_observed_at',
+  '20261127100000_create_reconcile_seen',
 ];
 
 const indexNames = async (db: Knex): Promise<string[]> => {
@@ -55,7 +56,9 @@ describe(`migrations (${databaseKind})`, () => {
 
   // Each test starts from an empty database (a fresh PGlite costs seconds on a busy machine).
   afterEach(async () => {
-    await db.raw('DROP TABLE IF EXISTS users, knex_migrations, knex_migrations_lock');
+    await db.raw(
+      'DROP TABLE IF EXISTS users, reconcile_seen, knex_migrations, knex_migrations_lock',
+    );
   });
 
   afterAll(async () => {
@@ -113,7 +116,9 @@ describe(`migrations (${databaseKind})`, () => {
     const second = { ...v1Row({ email: first.email.toUpperCase() }), observed_at: new Date() };
     await db('users').insert([first, second]);
 
-    await expect(db.migrate.down(migratorConfig)).rejects.toThrow(
+    await expect(
+      db.migrate.down({ ...migratorConfig, name: '20261127000000_email_not_unique_observed_at' }),
+    ).rejects.toThrow(
       /cannot roll back to unique emails: 1 email address\(es\) are held by more than one sub/,
     );
 

@@ -52,7 +52,8 @@ describe('registration client', () => {
     // Contract v2 has no 409: a stray one is a misroute, not a verdict on the registration.
     [409, { outcome: 'retryable', reason: 'unexpected_status' }],
     [400, { outcome: 'permanent', reason: 'invalid_request' }],
-    [503, { outcome: 'retryable', reason: 'server_error' }],
+    [503, { outcome: 'retryable', reason: 'unavailable' }],
+    [500, { outcome: 'retryable', reason: 'server_error' }],
     [429, { outcome: 'retryable', reason: 'throttled' }],
     [404, { outcome: 'retryable', reason: 'unexpected_status' }],
   ])(

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { openDatabase } from '../../../api/database';
 import { migratorConfig } from '../../../migrations/index';
@@ -100,6 +100,33 @@ describe(`application role (${databaseKind})`, () => {
     expect(await sqlStateAs(user, 'SELECT * FROM knex_migrations')).toBe('42501');
     expect(await sqlStateAs(user, 'CREATE TABLE cus_intruder (id int)')).toBe('42501');
     expect(await sqlStateAs(user, 'DROP TABLE users')).toBe('42501');
+  });
+
+  it('when provisioned, then the role may stage, read and clear the reconciler seen-subs, and not truncate or drop them', async () => {
+    const user = roleName('app');
+    await provision(randomBytes(16).toString('hex'), user, roleName('writer'));
+    const runId = randomUUID();
+    const sub = newRegistration().sub;
+
+    expect(
+      await sqlStateAs(
+        user,
+        'INSERT INTO reconcile_seen (run_id, sub) VALUES (CAST(? AS uuid), CAST(? AS uuid)) ON CONFLICT DO NOTHING',
+        [runId, sub],
+      ),
+    ).toBe('ok');
+    expect(
+      await sqlStateAs(
+        user,
+        'SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM reconcile_seen s WHERE s.run_id = CAST(? AS uuid) AND s.sub = u.sub)',
+        [runId],
+      ),
+    ).toBe('ok');
+    expect(
+      await sqlStateAs(user, 'DELETE FROM reconcile_seen WHERE run_id = CAST(? AS uuid)', [runId]),
+    ).toBe('ok');
+    expect(await sqlStateAs(user, 'TRUNCATE reconcile_seen')).toBe('42501');
+    expect(await sqlStateAs(user, 'DROP TABLE reconcile_seen')).toBe('42501');
   });
 
   it('when provisioned again with another password, then it succeeds and the new password is the stored one', async () => {

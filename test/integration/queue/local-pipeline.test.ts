@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { headerSecretProblem } from '#contract/auth-header';
@@ -29,12 +29,16 @@ describe('local pipeline', () => {
     const api = await startStubApi();
     const headerSecret = newHeaderSecret();
     const settingsFile = path.join(tmpdir(), `local-pipeline-${process.pid}-${Date.now()}.json`);
+    const cognitoDir = await mkdtemp(path.join(tmpdir(), 'local-pipeline-cognito-'));
     const pipeline = await startLocalPipeline({
       env: {
         PATH: process.env['PATH'],
         API_URL: api.url,
         AUTH_HEADER_SECRET: headerSecret,
         LOCAL_SQS_PORT: '0',
+        LOCAL_COGNITO_PORT: '0',
+        LOCAL_LAMBDA_PORT: '0',
+        LOCAL_COGNITO_DIR: cognitoDir,
         RECEIVE_WAIT_SECONDS: '1',
         LOG_LEVEL: 'warn',
       },
@@ -65,9 +69,13 @@ describe('local pipeline', () => {
     } finally {
       await pipeline.stop();
       await api.close();
+      await rm(cognitoDir, { recursive: true, force: true });
     }
 
     expect(pipeline.consumer.exitCode).toBe(0);
+    expect(pipeline.cognito.pool.child.exitCode).toBe(0);
+    expect(pipeline.cognito.lambda.child.exitCode).toBe(0);
     expect(await readPipelineSettings(settingsFile)).toBeUndefined();
-  });
+    // The user pool and its trigger start too: two processes that load the AWS SDKs.
+  }, 120_000);
 });

@@ -67,12 +67,21 @@ describe('npm start supervisor', () => {
   });
 
   it('when the supervisor is killed with SIGKILL, then the API and consumer exit too and their ports are free', async () => {
-    const [apiPort, sqsPort] = [await freeLocalPort(), await freeLocalPort()];
+    const ports = [
+      await freeLocalPort(),
+      await freeLocalPort(),
+      await freeLocalPort(),
+      await freeLocalPort(),
+    ];
+    const [apiPort, sqsPort, cognitoPort, lambdaPort] = ports.map(String);
     const started = startSupervisor(
       {
         PATH: process.env['PATH'],
-        PORT: String(apiPort),
-        LOCAL_SQS_PORT: String(sqsPort),
+        PORT: apiPort,
+        LOCAL_SQS_PORT: sqsPort,
+        LOCAL_COGNITO_PORT: cognitoPort,
+        LOCAL_LAMBDA_PORT: lambdaPort,
+        LOCAL_COGNITO_DIR: path.join(dataDir, 'cognito-local'),
         // Each child its own in-memory database: nothing shared with other tests, and the API
         // migrates its own on start.
         PGLITE_DATA_DIR: 'memory://',
@@ -89,7 +98,9 @@ describe('npm start supervisor', () => {
       what: 'the pipeline to come up',
     });
     children = liveChildrenOf(supervisorPid);
-    expect(children).toHaveLength(2); // the API and the consumer; the migration has finished
+    // The API, the consumer, the user pool and its trigger's Lambda endpoint; the migration has
+    // finished.
+    expect(children).toHaveLength(4);
 
     supervisor.kill('SIGKILL');
     await exitOf(supervisor);
@@ -98,8 +109,7 @@ describe('npm start supervisor', () => {
       timeoutMs: 20_000,
       what: 'the children to exit',
     });
-    expect(await canBind(apiPort)).toBe(true);
-    expect(await canBind(sqsPort)).toBe(true);
+    for (const port of ports) expect(await canBind(port)).toBe(true);
   }, 200_000);
 
   it('when LOCAL_API_RESTART_DELAY_MS is not a number, then it exits 1 naming the variable before starting anything', async () => {

@@ -9,22 +9,15 @@ import {
 } from '../../helpers/local-sqs';
 import { newHeaderSecret, newRegistration } from '../../helpers/registrations';
 import { created, startStubApi, type StubApi } from '../../helpers/stub-api';
+import type { Worker, WorkerStats } from '../../../consumer/create-worker';
 import { startTestWorker, uniqueQueueName } from './worker-harness';
 
 describe('consumer shutdown', () => {
   let localSqs: LocalSqs;
   let api: StubApi;
-  let receiveRequests = 0;
 
   beforeAll(async () => {
     localSqs = await startLocalSqs();
-    localSqs.sqs.middlewareStack.add(
-      (next, context) => (args) => {
-        if (context.commandName === 'ReceiveMessageCommand') receiveRequests += 1;
-        return next(args);
-      },
-      { step: 'initialize', name: 'countReceives' },
-    );
   });
 
   beforeEach(async () => {
@@ -88,24 +81,43 @@ describe('consumer shutdown', () => {
 
   it('when messages arrive during the last long poll after a stop, then they are handed back at once, not delivered or hidden', async () => {
     const queues = await localSqs.createQueuePair(uniqueQueueName('late'));
-    const before = receiveRequests;
-    const { worker } = startTestWorker(localSqs, queues, api, { receiveWaitSeconds: 3 });
-    await waitFor(() => receiveRequests > before, 'the first long poll');
+    const bodies = [JSON.stringify(newRegistration()), JSON.stringify(newRegistration())];
+    const stop: { requested?: Promise<WorkerStats> } = {};
+    let worker: Worker | undefined;
+    // The worker's first receive is held until a stop has begun and both messages are on the
+    // queue, so that receive is, deterministically, the last long poll after a stop.
+    const middlewareName = `stopDuringPoll-${queues.queueUrl}`;
+    localSqs.sqs.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { QueueUrl?: string };
+        if (
+          context.commandName === 'ReceiveMessageCommand' &&
+          input.QueueUrl === queues.queueUrl &&
+          stop.requested === undefined &&
+          worker !== undefined
+        ) {
+          stop.requested = worker.stop();
+          await sendBodies(localSqs.sqs, queues.queueUrl, bodies);
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: middlewareName },
+    );
+    try {
+      worker = startTestWorker(localSqs, queues, api, { receiveWaitSeconds: 3 }).worker;
+      await waitFor(() => stop.requested !== undefined, 'the stop during the first receive');
+      const final = await stop.requested;
 
-    const stopping = worker.stop();
-    await sendBodies(localSqs.sqs, queues.queueUrl, [
-      JSON.stringify(newRegistration()),
-      JSON.stringify(newRegistration()),
-    ]);
-    const final = await stopping;
-
-    expect(final).toMatchObject({ received: 2, released: 2, delivered: 0 });
-    expect(api.requests).toHaveLength(0);
-    expect(await queueDepth(localSqs.sqs, queues.queueUrl)).toEqual({
-      visible: 2,
-      inFlight: 0,
-      total: 2,
-    });
+      expect(final).toMatchObject({ received: 2, released: 2, delivered: 0 });
+      expect(api.requests).toHaveLength(0);
+      expect(await queueDepth(localSqs.sqs, queues.queueUrl)).toEqual({
+        visible: 2,
+        inFlight: 0,
+        total: 2,
+      });
+    } finally {
+      localSqs.sqs.middlewareStack.remove(middlewareName);
+    }
   });
 
   it('when `npm run consumer` gets SIGTERM, then it stops polling, logs its counters and exits 0', async () => {

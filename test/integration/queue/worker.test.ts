@@ -1,4 +1,8 @@
-import { deadLetterAttributeNames } from '../../../consumer/dead-letter';
+import {
+  createDeadLetterSender,
+  deadLetterAttributeNames,
+  type DeadLetterSender,
+} from '../../../consumer/dead-letter';
 import {
   queueDepth,
   receiveAll,
@@ -169,6 +173,42 @@ describe('consumer worker against a local SQS server', () => {
     expect(api.requests).toHaveLength(2);
     expect(await queueDepth(localSqs.sqs, queues.queueUrl)).toMatchObject({ total: 0 });
     expect(running.worker.stats()).toMatchObject({ received: 3, deadLettered: 3, retried: 0 });
+  });
+
+  it('when a registration is refused but the DLQ send fails, then the message stays on the queue, is never deleted, and is dead-lettered on a later receive', async () => {
+    const queues = await localSqs.createQueuePair(uniqueQueueName('dlq-fails'));
+    const registration = newRegistration();
+    api.setBehaviour(() => ({
+      status: 400,
+      body: { error: { code: 'invalid_request', message: 'username: bad' } },
+    }));
+    let dlqDown = true;
+    const realSender = createDeadLetterSender({
+      sqs: localSqs.sqs,
+      deadLetterQueueUrl: queues.dlqUrl,
+    });
+    const deadLetters: DeadLetterSender = {
+      send: (message, details) =>
+        dlqDown ? Promise.reject(new Error('DLQ unavailable')) : realSender.send(message, details),
+    };
+    const retried: string[] = [];
+    sentCommands.length = 0;
+
+    await sendBodies(localSqs.sqs, queues.queueUrl, [JSON.stringify(registration)]);
+    running = startTestWorker(localSqs, queues, api, { deadLetters, random: () => 0 });
+    running.worker.on('retried', (report) => retried.push(report.reason ?? ''));
+    await waitFor(() => retried.length === 1, 'the kept message');
+    const whileDlqDown = await queueDepth(localSqs.sqs, queues.queueUrl);
+    const deletesWhileDlqDown = sentCommands.filter((name) => name.startsWith('DeleteMessage'));
+    dlqDown = false;
+    await waitFor(() => running?.worker.stats().deadLettered === 1, 'the dead-lettering');
+    const [deadLetter] = await receiveAll(localSqs.sqs, queues.dlqUrl);
+
+    expect(retried).toEqual(['dead_letter_send_failed']);
+    expect(whileDlqDown).toEqual({ visible: 0, inFlight: 1, total: 1 });
+    expect(deletesWhileDlqDown).toEqual([]);
+    expect(deadLetter?.Body).toBe(JSON.stringify(registration));
+    expect(await queueDepth(localSqs.sqs, queues.queueUrl)).toMatchObject({ total: 0 });
   });
 
   it('when the API keeps failing past maxReceiveCount, then the queue redrive policy moves the message to the DLQ', async () => {

@@ -49,6 +49,7 @@ describe('consumer loadConfig', () => {
     ['QUEUE_URL', { QUEUE_URL: 'not a url' }],
     ['DLQ_URL', { DLQ_URL: '' }],
     ['API_URL', { API_URL: 'ftp://example.com' }],
+    ['API_URL', { API_URL: 'http://api.example.com' }],
     ['AUTH_HEADER_SECRET', { AUTH_HEADER_SECRET: 'short' }],
     ['AUTH_HEADER_SECRET', { AUTH_HEADER_SECRET: undefined }],
     ['AUTH_SECRET_ARN', { AUTH_HEADER_SECRET: undefined, AUTH_SECRET_ARN: 'not-an-arn' }],

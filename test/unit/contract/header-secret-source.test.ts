@@ -62,6 +62,25 @@ describe('header secret sources', () => {
     expect(secretsManager).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
   });
 
+  it('when several requests ask for a refresh at once, then they share one re-read and all see the new value', async () => {
+    const [before, after] = [newHeaderSecret(), newHeaderSecret()];
+    secretsManager
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: JSON.stringify({ current: before }) })
+      .resolves({ SecretString: JSON.stringify({ current: after, previous: before }) });
+    const source = secretsManagerHeaderSecretSource({
+      secretArn: SECRET_ARN,
+      client: new SecretsManagerClient({ region: 'eu-west-1' }),
+    });
+    await source.acceptedValues();
+
+    const refreshed = await Promise.all([source.refresh(), source.refresh(), source.refresh()]);
+
+    expect(refreshed).toEqual([true, true, true]);
+    expect(await source.acceptedValues()).toEqual([after, before]);
+    expect(secretsManager).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+  });
+
   it('when the secret content is invalid, then reading fails without echoing it', async () => {
     const leaked = 'too-short-to-be-a-header-value';
     secretsManager

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { parseRegistration, REGISTRATION_MAX_BYTES } from '#contract/registration';
-import { classifyStatus } from '#contract/registration-client';
+import { apiLooksDown, classifyStatus, type DeliveryResult } from '#contract/registration-client';
 import { newRegistration } from '../../helpers/registrations';
 
 describe('registration schema', () => {
@@ -65,6 +65,31 @@ describe('delivery classification', () => {
     for (const status of [403, 429, 500, 502, 503, 504]) {
       expect(classifyStatus(status).outcome).toBe('retryable');
     }
+  });
+
+  it('when the API answers 502, 503 or 504, then it is unavailable; 500 and other 5xx are defects', () => {
+    for (const status of [502, 503, 504]) {
+      expect(classifyStatus(status)).toEqual({ outcome: 'retryable', reason: 'unavailable' });
+    }
+    for (const status of [500, 501, 505, 599]) {
+      expect(classifyStatus(status)).toEqual({ outcome: 'retryable', reason: 'server_error' });
+    }
+  });
+
+  it('when a delivery had no answer or a 502/503/504, then the API looks down; a 500 or a refusal does not', () => {
+    const retryable = (reason: string, status?: number): DeliveryResult =>
+      ({ outcome: 'retryable', reason, status, detail: 'x' }) as DeliveryResult;
+
+    expect(apiLooksDown(retryable('timeout'))).toBe(true);
+    expect(apiLooksDown(retryable('network'))).toBe(true);
+    expect(apiLooksDown(retryable('unavailable', 503))).toBe(true);
+    expect(apiLooksDown(retryable('server_error', 500))).toBe(false);
+    expect(apiLooksDown(retryable('throttled', 429))).toBe(false);
+    expect(apiLooksDown(retryable('forbidden', 403))).toBe(false);
+    expect(apiLooksDown(retryable('unexpected_status', 404))).toBe(false);
+    expect(
+      apiLooksDown({ outcome: 'permanent', reason: 'invalid_request', status: 400, detail: 'x' }),
+    ).toBe(false);
   });
 
   it('when any status is classified, then the outcome is one of the three and 5xx is never permanent', () => {

@@ -65,6 +65,30 @@ describe('producer config', () => {
     expect(error.message).toContain(variable);
   });
 
+  test.each(['http://api.example.com', 'http://10.0.0.5:3000', 'http://localhost.example.com'])(
+    'when API_URL is plain http to %s (off the machine), then the error names API_URL and asks for https',
+    (apiUrl) => {
+      const error = problemWith({ ...validEnv(), API_URL: apiUrl });
+
+      expect(error.message).toMatch(/API_URL: must be https/);
+    },
+  );
+
+  test.each([
+    'https://api.example.com',
+    'http://localhost:3000',
+    'http://[::1]:3000',
+    'http://127.1.2.3',
+  ])('when API_URL is %s (https, or http to a loopback host), then it is accepted', (apiUrl) => {
+    expect(loadConfig({ ...validEnv(), API_URL: apiUrl }).apiUrl).toBe(apiUrl);
+  });
+
+  test('when plain http off the machine is opted into with ALLOW_PLAIN_HTTP_API, then it is accepted', () => {
+    const env = { ...validEnv(), API_URL: 'http://api.example.com', ALLOW_PLAIN_HTTP_API: 'true' };
+
+    expect(loadConfig(env).apiUrl).toBe('http://api.example.com');
+  });
+
   test('when the header secret is too short, then the error names the variable but not the value', () => {
     // Arrange
     const weak = 'short-secret';

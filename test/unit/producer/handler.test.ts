@@ -150,9 +150,7 @@ describe('handler', () => {
     expect(returned).toBe(event);
     expect(sqsMock).toHaveReceivedCommandWith(sqs.SendMessageCommand, { QueueUrl: TEST_QUEUE_URL });
     const lines = jsonLines(output.text());
-    expect(lines).toContainEqual(
-      expect.objectContaining({ path: 'queue', reason: 'server_error' }),
-    );
+    expect(lines).toContainEqual(expect.objectContaining({ path: 'queue', reason: 'unavailable' }));
     const metric = lines.find((line) => '_aws' in line);
     expect(metric).toEqual(
       expect.objectContaining({ RegistrationFallbacks: 1, service: 'producer' }),

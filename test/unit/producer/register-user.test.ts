@@ -73,7 +73,7 @@ describe('registrar', () => {
   describe('queue path', () => {
     test.each([
       [500, 'server_error'],
-      [503, 'server_error'],
+      [503, 'unavailable'],
       [429, 'throttled'],
       [403, 'forbidden'],
     ])(
@@ -263,7 +263,7 @@ describe('registrar', () => {
         expect.objectContaining({
           path: 'failed',
           sub: event.request.userAttributes['sub'],
-          reason: 'server_error',
+          reason: 'unavailable',
         }),
       );
     });
@@ -418,7 +418,7 @@ describe('registrar', () => {
       );
 
       // Assert
-      expect(trial).toEqual(expect.objectContaining({ path: 'queue', reason: 'server_error' }));
+      expect(trial).toEqual(expect.objectContaining({ path: 'queue', reason: 'unavailable' }));
       expect(afterTrial).toEqual(
         expect.objectContaining({ path: 'queue', reason: 'breaker_open' }),
       );

@@ -1,0 +1,208 @@
+import type { Knex } from 'knex';
+import type { RegistrationChange } from '#contract/user';
+import type { PoolRegistration } from './pool-user';
+
+/** What storing one registration did (the API's upsert vocabulary). */
+export type StoredChange = RegistrationChange;
+
+/** The API's one upsert statement in its multi-row form: one change per registration, any order. */
+export type UpsertMany = (
+  registrations: readonly PoolRegistration[],
+) => Promise<ReadonlyArray<{ sub: string; change: StoredChange }>>;
+
+/** Counts of one batch: what the mirror holds now (or would, in a dry run). */
+export interface BatchCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** Pool states older than the stored one: left alone, and counted in `unchanged` too. */
+  stale: number;
+}
+
+/** Live rows of the pool, and those the complete scan did not see. */
+export interface GoneCount {
+  live: number;
+  gone: number;
+}
+
+export interface MirrorStore {
+  /** Clears what a crashed run left in the staging table. */
+  beginRun(runId: string): Promise<void>;
+  /**
+   * Stages the batch's subs as seen (`seenSubs`: every user of the pool in the batch, mirrored
+   * or not) and brings the mirror up to date with `registrations`; a dry run only classifies.
+   */
+  applyBatch(
+    runId: string,
+    registrations: readonly PoolRegistration[],
+    seenSubs: readonly string[],
+    options: { dryRun: boolean },
+  ): Promise<BatchCounts>;
+  /** Live rows of the pool that the run did not see and that predate the scan. */
+  countGone(runId: string, userPoolId: string, scanStartedAt: Date): Promise<GoneCount>;
+  /**
+   * Marks those rows deleted unless they exceed `maxGone` (re-checked in the same transaction);
+   * returns how many were marked.
+   */
+  markGone(
+    runId: string,
+    userPoolId: string,
+    scanStartedAt: Date,
+    maxGone: number,
+  ): Promise<number>;
+  /** Drops the run's staging rows. */
+  endRun(runId: string): Promise<void>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * How each incoming user compares with its row, in the terms of the API's upsert (which decides
+ * for real, under its row lock, for every row this sends it):
+ * - `missing`: no row yet;
+ * - `stale`: observed before the stored state and different from it: the upsert would refuse it;
+ * - `unchanged`: same data, same or older observation: the upsert would change nothing;
+ * - `newer`: same data observed later: only `observed_at` moves, which keeps a later-arriving
+ *   older state from overwriting it;
+ * - `changed`: different data (or a deleted mark to clear), not older.
+ * The users' data travels as one JSON document per batch, one round trip for the whole batch.
+ */
+const CLASSIFY_SQL = `
+WITH incoming AS (
+  SELECT * FROM jsonb_to_recordset(CAST(:users AS jsonb))
+    AS r(sub uuid, email text, username text, user_pool_id text, attributes jsonb, observed_at timestamptz)
+), staged AS (
+  INSERT INTO reconcile_seen (run_id, sub)
+  SELECT CAST(:runId AS uuid), CAST(value AS uuid) FROM jsonb_array_elements_text(CAST(:seen AS jsonb))
+  ON CONFLICT DO NOTHING
+)
+SELECT i.sub,
+  CASE
+    WHEN u.sub IS NULL THEN 'missing'
+    WHEN (u.email, u.username, u.user_pool_id, u.attributes, u.deleted_at)
+         IS NOT DISTINCT FROM (i.email, i.username, i.user_pool_id, i.attributes, CAST(NULL AS timestamptz))
+      THEN CASE WHEN date_trunc('milliseconds', i.observed_at) > u.observed_at THEN 'newer' ELSE 'unchanged' END
+    WHEN date_trunc('milliseconds', i.observed_at) < u.observed_at THEN 'stale'
+    ELSE 'changed'
+  END AS verdict
+FROM incoming i LEFT JOIN users u ON u.sub = i.sub`;
+
+/**
+ * Rows of the pool the complete scan did not see. Rows first written or observed after the scan
+ * began are spared: a user who signs up during the run may sit on a page the scan had already
+ * passed, and the trigger stamps its registration with a later observation.
+ */
+const GONE_PREDICATE = `
+  u.user_pool_id = :userPoolId
+  AND u.deleted_at IS NULL
+  AND u.created_at < :scanStartedAt
+  AND u.observed_at < :scanStartedAt
+  AND NOT EXISTS (
+    SELECT 1 FROM reconcile_seen s WHERE s.run_id = CAST(:runId AS uuid) AND s.sub = u.sub
+  )`;
+
+const COUNT_GONE_SQL = `
+SELECT
+  (SELECT count(*) FROM users u WHERE u.user_pool_id = :userPoolId AND u.deleted_at IS NULL) AS live,
+  (SELECT count(*) FROM users u WHERE ${GONE_PREDICATE}) AS gone`;
+
+/**
+ * A user gone from the pool is marked, never deleted. The mark counts as an observation made
+ * when the scan began, so a registration of that user older than the scan (a late retry) is
+ * refused as stale rather than bringing the user back.
+ */
+const MARK_GONE_SQL = `
+WITH marked AS (
+  UPDATE users u
+  SET deleted_at = now(), updated_at = now(),
+      observed_at = GREATEST(u.observed_at, CAST(:scanStartedAt AS timestamptz))
+  WHERE ${GONE_PREDICATE}
+  RETURNING 1
+)
+SELECT count(*) AS marked FROM marked`;
+
+type Verdict = 'missing' | 'stale' | 'unchanged' | 'newer' | 'changed';
+
+const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
+
+/** The reconciler's data access: staging, classification, the sweep. Writes go through `upsertMany`. */
+export function createMirrorStore(db: Knex, upsertMany: UpsertMany): MirrorStore {
+  const countGone = async (
+    runner: Knex | Knex.Transaction,
+    runId: string,
+    userPoolId: string,
+    scanStartedAt: Date,
+  ): Promise<GoneCount> => {
+    const [row] = rowsOf<{ live: string | number; gone: string | number }>(
+      await runner.raw(COUNT_GONE_SQL, { runId, userPoolId, scanStartedAt }),
+    );
+    return { live: Number(row?.live ?? 0), gone: Number(row?.gone ?? 0) };
+  };
+
+  return {
+    async beginRun() {
+      await db.raw("DELETE FROM reconcile_seen WHERE seen_at < now() - interval '1 day'");
+    },
+
+    async applyBatch(runId, registrations, seenSubs, { dryRun }) {
+      const counts: BatchCounts = { created: 0, updated: 0, unchanged: 0, stale: 0 };
+      const verdicts = rowsOf<{ sub: string; verdict: Verdict }>(
+        await db.raw(CLASSIFY_SQL, {
+          runId,
+          seen: JSON.stringify(seenSubs.filter((sub) => UUID.test(sub))),
+          users: JSON.stringify(
+            registrations.map((registration) => ({
+              sub: registration.sub,
+              email: registration.email,
+              username: registration.username,
+              user_pool_id: registration.userPoolId,
+              attributes: registration.attributes,
+              observed_at: registration.observedAt,
+            })),
+          ),
+        }),
+      );
+      const toWrite = new Set<string>();
+      for (const { sub, verdict } of verdicts) {
+        if (verdict === 'unchanged') counts.unchanged += 1;
+        else if (verdict === 'stale') {
+          counts.unchanged += 1;
+          counts.stale += 1;
+        } else if (dryRun) {
+          if (verdict === 'missing') counts.created += 1;
+          else if (verdict === 'changed') counts.updated += 1;
+          else counts.unchanged += 1;
+        } else toWrite.add(sub);
+      }
+      if (toWrite.size === 0) return counts;
+      const changes = await upsertMany(registrations.filter(({ sub }) => toWrite.has(sub)));
+      for (const { change } of changes) {
+        if (change === 'created') counts.created += 1;
+        else if (change === 'updated') counts.updated += 1;
+        else {
+          counts.unchanged += 1;
+          if (change === 'stale') counts.stale += 1;
+        }
+      }
+      return counts;
+    },
+
+    countGone: (runId, userPoolId, scanStartedAt) =>
+      countGone(db, runId, userPoolId, scanStartedAt),
+
+    async markGone(runId, userPoolId, scanStartedAt, maxGone) {
+      return db.transaction(async (trx) => {
+        const { gone } = await countGone(trx, runId, userPoolId, scanStartedAt);
+        if (gone > maxGone) return 0;
+        const [row] = rowsOf<{ marked: string | number }>(
+          await trx.raw(MARK_GONE_SQL, { runId, userPoolId, scanStartedAt }),
+        );
+        return Number(row?.marked ?? 0);
+      });
+    },
+
+    async endRun(runId) {
+      await db.raw('DELETE FROM reconcile_seen WHERE run_id = CAST(? AS uuid)', [runId]);
+    },
+  };
+}
