@@ -46,7 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<ApiCo
   const headerSecrets: HeaderSecretsConfig =
     choice.kind === 'static' ? { kind: 'static', acceptedHeaderValues: choice.value } : choice;
 
-  const database = databaseTargetFrom(vars);
+  const database: DatabaseTarget = databaseTargetFrom(vars);
 
   return Object.freeze({
     port: vars.PORT,

@@ -1,9 +1,11 @@
 /**
  * SQLSTATE classes that mean "the database cannot serve us right now" rather than "this statement
- * is wrong": 08 connection exception, 53 insufficient resources (too many connections, disk full,
- * out of memory), 57P operator intervention (shutdown, crash restart, cannot connect now).
+ * is wrong": 08 connection exception, 28 invalid authorization (a login refused, e.g. in the
+ * moment a password rotates; the secret is re-read and a later attempt logs in), 53 insufficient
+ * resources (too many connections, disk full, out of memory), 57P operator intervention
+ * (shutdown, crash restart, cannot connect now).
  */
-const UNAVAILABLE_SQLSTATE = /^(08|53|57P)/;
+const UNAVAILABLE_SQLSTATE = /^(08|28|53|57P)/;
 
 /** Socket-level failures of the driver: the server is down, unreachable or went away. */
 const SOCKET_ERROR_CODES = new Set([

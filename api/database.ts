@@ -2,14 +2,46 @@ import fs from 'node:fs';
 import knex, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import type { Logger } from '#contract/logger';
-import type { DatabaseTarget } from './config';
+import type { DatabaseTarget } from './database-config';
+import {
+  secretsManagerCredentialSource,
+  type DatabaseCredentialSource,
+} from './database-credentials';
+import { tlsOptionsFor } from './database-tls';
+
+export interface OpenDatabaseOptions {
+  /** Overrides the source a `postgres-secret` target builds (tests). */
+  credentials?: DatabaseCredentialSource;
+}
+
+/** Settings every pooled PostgreSQL connection shares, wherever its credentials come from. */
+const sharedConnectionSettings = {
+  connectionTimeoutMillis: 2_000,
+  // Server-side cap: a stuck statement must not hold a pooled connection forever.
+  statement_timeout: 5_000,
+  application_name: 'cognito-user-sync-api',
+};
+
+/** The credential source of each database opened from a secret, for `withFreshCredentials`. */
+const credentialSources = new WeakMap<
+  Knex,
+  { credentials: DatabaseCredentialSource; logger: Logger | undefined }
+>();
 
 /**
- * Opens a knex instance on PostgreSQL (`pg`) or on the embedded PGlite. The same migrations and
- * SQL run on both. Connection waits are short so that an unreachable database turns into a fast
- * 503 rather than a request hanging behind the pool.
+ * The knex configuration for a target: PostgreSQL (`pg`) or the embedded PGlite, on which the
+ * same migrations and SQL run. Connection waits are short so that an unreachable database turns
+ * into a fast 503 rather than a request hanging behind the pool.
+ *
+ * For a `postgres-secret` target, knex asks a connection provider for the settings; the provider
+ * reports them expired once the credentials were refreshed, so the next connection logs in with
+ * the new ones (see `withFreshCredentials`).
  */
-export function openDatabase(target: DatabaseTarget, logger?: Logger): Knex {
+export function knexConfigFor(
+  target: DatabaseTarget,
+  logger?: Logger,
+  credentials?: DatabaseCredentialSource,
+): Knex.Config {
   // knex prints pool and driver warnings with console.log unless given a logger.
   const log = logger && {
     warn: (message: unknown) => logger.warn({ detail: String(message) }, 'database warning'),
@@ -19,32 +51,96 @@ export function openDatabase(target: DatabaseTarget, logger?: Logger): Knex {
   };
   if (target.kind === 'embedded') {
     if (target.dataDir !== undefined) fs.mkdirSync(target.dataDir, { recursive: true });
-    return knex({
+    return {
       client: ClientPgLite,
       dialect: 'postgres',
       connection: target.dataDir === undefined ? {} : { filename: target.dataDir },
       ...(log ? { log } : {}),
-    });
+    };
   }
-  const ssl =
-    target.ssl === 'disable' ? false : { rejectUnauthorized: target.ssl === 'verify-full' };
-  return knex({
+  const ssl = tlsOptionsFor(target.ssl);
+  const common = {
     client: 'pg',
-    connection: {
-      connectionString: target.connectionString,
-      host: target.host,
-      port: target.port,
-      database: target.database,
-      user: target.user,
-      password: target.password,
-      ssl,
-      connectionTimeoutMillis: 2_000,
-      // Server-side cap: a stuck statement must not hold a pooled connection forever.
-      statement_timeout: 5_000,
-      application_name: 'cognito-user-sync-api',
-    },
     pool: { min: 0, max: target.poolMax, idleTimeoutMillis: 30_000 },
     acquireConnectionTimeout: 2_500,
     ...(log ? { log } : {}),
-  });
+  };
+  if (target.kind === 'postgres') {
+    return {
+      ...common,
+      connection: { connectionString: target.connectionString, ssl, ...sharedConnectionSettings },
+    };
+  }
+  if (target.kind === 'postgres-credentials') {
+    const { host, port, database, user, password } = target.credentials;
+    return {
+      ...common,
+      connection: { host, port, database, user, password, ssl, ...sharedConnectionSettings },
+    };
+  }
+  const source = credentials ?? secretsManagerCredentialSource({ secretArn: target.secretArn });
+  const connectionFromSecret = async (): Promise<Knex.PgConnectionConfig> => {
+    const generation = source.generation;
+    const current = await source.current();
+    const settings: Knex.PgConnectionConfig & { expirationChecker: () => boolean } = {
+      host: current.host,
+      port: current.port,
+      database: current.database,
+      user: current.user,
+      password: current.password,
+      ssl,
+      ...sharedConnectionSettings,
+      // knex calls the provider again, for the next connection, once this returns true.
+      expirationChecker: () => source.generation !== generation,
+    };
+    return settings;
+  };
+  return { ...common, connection: connectionFromSecret };
+}
+
+/**
+ * Opens a knex instance for a target (see `knexConfigFor`). A database opened from a secret
+ * remembers its credential source, so `withFreshCredentials` can re-read it.
+ */
+export function openDatabase(
+  target: DatabaseTarget,
+  logger?: Logger,
+  options: OpenDatabaseOptions = {},
+): Knex {
+  if (target.kind !== 'postgres-secret') return knex(knexConfigFor(target, logger));
+  const credentials =
+    options.credentials ?? secretsManagerCredentialSource({ secretArn: target.secretArn });
+  const db = knex(knexConfigFor(target, logger, credentials));
+  credentialSources.set(db, { credentials, logger });
+  return db;
+}
+
+/**
+ * PostgreSQL refused the login: a wrong password (28P01), or a role that may not log in or does
+ * not exist (28000). Nothing was executed, so the work can be retried as it is.
+ */
+export function isLoginRefused(error: unknown): boolean {
+  const code =
+    typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return code === '28P01' || code === '28000';
+}
+
+/**
+ * Runs `work`; when the database refused the login and its credentials come from a secret, reads
+ * the secret again and runs `work` once more. A password rotation then costs one extra login
+ * instead of a failed request, and needs no restart. Other errors pass through untouched.
+ */
+export async function withFreshCredentials<T>(db: Knex, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const source = credentialSources.get(db);
+    if (source === undefined || !isLoginRefused(error)) throw error;
+    source.logger?.warn(
+      { code: (error as { code: string }).code },
+      'database refused the login; reading the credentials again',
+    );
+    await source.credentials.refresh();
+    return work();
+  }
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Registration, RegistrationSource } from '#contract/registration';
 import type { RegistrationChange, StoredUser } from '#contract/user';
+import { withFreshCredentials } from './database';
 import { isConnectionFailure } from './database-errors';
 
 export interface UpsertResult {
@@ -120,15 +121,17 @@ export function createUserRepository(db: Knex): UserRepository {
     async upsert(registration) {
       let result: { rows: UserRow[] };
       try {
-        result = await db.raw(UPSERT_SQL, {
-          sub: registration.sub,
-          email: registration.email,
-          username: registration.username,
-          userPoolId: registration.userPoolId,
-          attributes: JSON.stringify(registration.attributes),
-          source: registration.source,
-          observedAt: registration.observedAt ?? null,
-        });
+        result = await withFreshCredentials(db, () =>
+          db.raw(UPSERT_SQL, {
+            sub: registration.sub,
+            email: registration.email,
+            username: registration.username,
+            userPoolId: registration.userPoolId,
+            attributes: JSON.stringify(registration.attributes),
+            source: registration.source,
+            observedAt: registration.observedAt ?? null,
+          }),
+        );
       } catch (error) {
         if (isConnectionFailure(error))
           throw new DatabaseUnreachableError('database unreachable', { cause: error });
@@ -147,7 +150,7 @@ export function createUserRepository(db: Knex): UserRepository {
           timeoutMs,
         );
       });
-      const probe = db.raw('SELECT 1').then(
+      const probe = withFreshCredentials(db, () => db.raw('SELECT 1')).then(
         (): Reachability => ({ reachable: true }),
         (error: unknown): Reachability => ({
           reachable: false,

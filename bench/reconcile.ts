@@ -69,7 +69,6 @@ async function runSize(size: number): Promise<SizeResult> {
       ? {
           kind: 'postgres',
           connectionString: process.env['DATABASE_URL'],
-          port: 5432,
           ssl: 'disable',
           poolMax: 10,
         }

@@ -31,6 +31,8 @@ export interface ConsumerConfig {
   backoff: { baseSeconds: number; maxSeconds: number };
   /** How long a stop waits for in-flight work; keep it below the orchestrator's stop timeout. */
   stopTimeoutMs: number;
+  /** Loopback port of the liveness endpoint the container health check calls; none when unset. */
+  healthPort: number | undefined;
   /** While paused for an API outage: time between two probes of GET /readyz. */
   apiProbeIntervalMs: number;
   logLevel: string;
@@ -58,6 +60,7 @@ const schema = z.object({
     .max(MAX_VISIBILITY_TIMEOUT_SECONDS)
     .default(DEFAULT_BACKOFF_MAX_SECONDS),
   STOP_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(25_000),
+  HEALTH_PORT: envFields.port.optional(),
   // At most 5 s, so delivery resumes within seconds of the API's return.
   API_PROBE_INTERVAL_MS: z.coerce.number().int().min(100).max(5000).default(1000),
   LOG_LEVEL: envFields.logLevel,
@@ -106,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Consu
       maxSeconds: parsed.BACKOFF_MAX_SECONDS,
     }),
     stopTimeoutMs: parsed.STOP_TIMEOUT_MS,
+    healthPort: parsed.HEALTH_PORT,
     apiProbeIntervalMs: parsed.API_PROBE_INTERVAL_MS,
     logLevel: parsed.LOG_LEVEL,
   });

@@ -6,6 +6,7 @@ import { createRegistrationClient } from '#contract/registration-client';
 import { runService, stopOnSignals } from '#contract/service-lifecycle';
 import { describeConfig, loadConfig } from './config';
 import { createWorker } from './create-worker';
+import { startHealthEndpoint } from './health-endpoint';
 
 /** A probe unanswered by then counts as "still down"; short, so probes keep their interval. */
 const PROBE_TIMEOUT_MS = 2000;
@@ -30,9 +31,12 @@ runService('consumer', async () => {
     logger,
     probe: createReadinessProbe({ apiUrl: config.apiUrl, timeoutMs: PROBE_TIMEOUT_MS }),
   });
+  const health =
+    config.healthPort === undefined ? undefined : await startHealthEndpoint(config.healthPort);
   // The stop itself is bounded by STOP_TIMEOUT_MS and logs the final counters.
   stopOnSignals(logger, async () => {
     await worker.stop();
+    await health?.close();
     sqs.destroy();
   });
   worker.start();

@@ -7,8 +7,15 @@
  */
 export const MAX_RECEIVE_COUNT = 16;
 
-/**
- * How long Cognito waits for a trigger (5 s), and so the producer function's timeout: the stack
- * deploys it and the local Lambda endpoint enforces it.
- */
+/** How long Cognito waits for a trigger (5 s), the function's cold start included. */
 export const TRIGGER_TIMEOUT_MS = 5000;
+
+/** The part of Cognito's wait left for a cold start (init) before the handler runs. */
+export const PRODUCER_COLD_START_ALLOWANCE_MS = 1000;
+
+/**
+ * The producer function's own timeout: Cognito's wait less the cold-start allowance, so that a
+ * cold run still ends (or fails) before Cognito gives up. The stack deploys it and the local
+ * Lambda endpoint enforces it.
+ */
+export const PRODUCER_TIMEOUT_MS = TRIGGER_TIMEOUT_MS - PRODUCER_COLD_START_ALLOWANCE_MS;

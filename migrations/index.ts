@@ -1,26 +1,63 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Knex } from 'knex';
-import * as createUsers from './20261125000000_create_users';
-import * as emailNotUniqueObservedAt from './20261127000000_email_not_unique_observed_at';
-import * as createReconcileSeen from './20261127100000_create_reconcile_seen';
+
+/** A migration file: a 14-digit timestamp (as `knex migrate:make` writes it), a name, `.ts`/`.js`. */
+export const MIGRATION_FILE = /^(\d{14}_[\w-]+)\.(ts|js)$/;
 
 /**
- * Migrations listed in code rather than discovered on disk, so the same list works from source
- * (tsx, jest), from a bundle, and on both PostgreSQL and the embedded PGlite.
+ * The folder holding the migrations. From source (tsx, jest, the knex CLI) that is this file's
+ * own folder; the service bundles are built into dist/ with the compiled migrations beside them
+ * in dist/migrations/ (see scripts/build.ts).
  */
-const migrations: ReadonlyArray<readonly [name: string, migration: Knex.Migration]> = [
-  ['20261125000000_create_users', createUsers],
-  ['20261127000000_email_not_unique_observed_at', emailNotUniqueObservedAt],
-  ['20261127100000_create_reconcile_seen', createReconcileSeen],
-];
+export const MIGRATIONS_DIRECTORY =
+  path.basename(__dirname) === 'migrations' ? __dirname : path.join(__dirname, 'migrations');
 
-export const migrationSource: Knex.MigrationSource<readonly [string, Knex.Migration]> = {
-  getMigrations: () => Promise.resolve([...migrations]),
-  getMigrationName: ([name]) => name,
-  getMigration: ([, migration]) => Promise.resolve(migration),
-};
+/** A migration on disk; `file` and `directory` as knex's own file source names them. */
+interface MigrationFile {
+  /**
+   * Recorded in `knex_migrations`: the file name without its extension, so that a migration keeps
+   * its name whether it runs from `.ts` source or from a compiled `.js` file.
+   */
+  name: string;
+  file: string;
+  directory: string;
+}
 
-/** Knex migrator options shared by the API start-up, the migrate script and the tests. */
+/**
+ * Every migration in `directory`, found on disk: a file written by `knex migrate:make` is picked
+ * up by the next `migrate:latest` with no list to update. Other files (this module, the stub)
+ * are ignored.
+ */
+export function migrationSourceFor(directory: string): Knex.MigrationSource<MigrationFile> {
+  return {
+    getMigrations: async () => {
+      const files = await fs.promises.readdir(directory);
+      const byName = new Map<string, MigrationFile>();
+      for (const file of files.sort()) {
+        const match = MIGRATION_FILE.exec(file);
+        if (match?.[1] === undefined) continue;
+        const existing = byName.get(match[1]);
+        if (existing !== undefined) {
+          throw new Error(`migration ${match[1]} exists twice: ${existing.file} and ${file}`);
+        }
+        byName.set(match[1], { name: match[1], file, directory });
+      }
+      return [...byName.values()];
+    },
+    getMigrationName: (migration) => migration.name,
+    getMigration: (migration) => {
+      // `require` rather than `import()`: jest, tsx and the knex CLI (through tsx) all hook it to
+      // load TypeScript, and the bundles load the compiled CommonJS files with it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const loaded = require(path.join(migration.directory, migration.file)) as Knex.Migration;
+      return Promise.resolve(loaded);
+    },
+  };
+}
+
+/** Knex migrator options shared by the API start-up, the migrate script, the knexfile and tests. */
 export const migratorConfig: Knex.MigratorConfig = {
-  migrationSource,
+  migrationSource: migrationSourceFor(MIGRATIONS_DIRECTORY),
   tableName: 'knex_migrations',
 };

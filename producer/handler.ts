@@ -5,6 +5,7 @@ import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, PostConfirmationTriggerEvent } from 'aws-lambda';
 import { describeError } from '#contract/describe-error';
 import { senderHeaderSecretSource } from '#contract/header-secret-source';
+import { METRICS_NAMESPACE, metricNames, metricServices } from '#contract/metrics';
 import { createRegistrationClient } from '#contract/registration-client';
 import { createCircuitBreaker } from './circuit-breaker';
 import { systemClock } from './clock';
@@ -18,8 +19,11 @@ const SIGN_UP_CONFIRMATION = 'PostConfirmation_ConfirmSignUp';
 
 // Created once per container and reused by every invocation (connection reuse, cached secret,
 // and the breaker's memory of recent failures).
-const logger = new Logger({ serviceName: 'producer' });
-const metrics = new Metrics({ namespace: 'CognitoUserSync', serviceName: 'producer' });
+const logger = new Logger({ serviceName: metricServices.producer });
+const metrics = new Metrics({
+  namespace: METRICS_NAMESPACE,
+  serviceName: metricServices.producer,
+});
 // Few SDK retries: the whole send must fit in the second or so left after the API attempt.
 const sqs = new SQSClient({ maxAttempts: 2 });
 
@@ -129,7 +133,11 @@ export async function handler(
   const fellBack =
     outcome.path === 'queue' || (outcome.path === 'failed' && outcome.reason !== 'internal');
   if (outcome.path === 'api' || fellBack) {
-    metrics.addMetric('RegistrationFallbacks', MetricUnit.Count, fellBack ? 1 : 0);
+    metrics.addMetric(
+      metricNames.producer.registrationFallbacks,
+      MetricUnit.Count,
+      fellBack ? 1 : 0,
+    );
     metrics.publishStoredMetrics();
   }
   report(outcome, context, Date.now() - startedAt);

@@ -1,6 +1,6 @@
 /**
  * `npm run reconcile -- [--dry-run] [--force]`: one reconciliation run of the pool named by
- * COGNITO_USER_POOL_ID against the database of DATABASE_URL (or DATABASE_HOST…), also the
+ * COGNITO_USER_POOL_ID against the database of DATABASE_URL (or DATABASE_SECRET_ARN), also the
  * scheduled task's command in AWS. Logs and progress go to stderr (progress only on a terminal);
  * stdout carries the EMF metrics (in AWS) and, always as its last line, the summary
  * {"scanned","created","updated","markedDeleted","unchanged","dryRun"}.

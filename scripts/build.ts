@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { MIGRATION_FILE } from '../migrations/index';
 
 /** The service bundles the container images run: output name → entry, relative to the root. */
 export const SERVICE_ENTRIES = {
@@ -12,16 +14,21 @@ export const SERVICE_ENTRIES = {
 export interface BuildServiceBundlesOptions {
   /** Repository root holding package.json and the entries. @default the parent of scripts/ */
   rootDir?: string;
-  /** Where `api.js`, `consumer.js` and `migrate.js` are written. @default `<rootDir>/dist` */
+  /**
+   * Where `api.js`, `consumer.js`, `migrate.js` and `reconciler.js` are written, and the compiled migrations under
+   * `migrations/`. @default `<rootDir>/dist`
+   */
   outDir?: string;
 }
 
 /**
- * Bundles the API, the consumer and the migration runner into `dist/` for the container images.
- * npm packages stay external (the image installs production dependencies with `npm ci
- * --omit=dev`), while the repository's own TypeScript — the `#contract/*` aliases, the
- * migrations — is compiled in, because Node cannot load `.ts` files at run time.
- * Returns the absolute paths of the bundles written.
+ * Bundles the API, the consumer, the migration runner and the reconciler into `dist/` for the
+ * container images. npm packages stay external (the image installs production dependencies with
+ * `npm ci --omit=dev`), while the repository's own TypeScript (the `#contract/*` aliases) is
+ * compiled in, because Node cannot load `.ts` files at run time.
+ * Each migration is compiled on its own into `dist/migrations/`, where the migration runner finds
+ * it on disk, as it finds the `.ts` files in migrations/ when run from source.
+ * Returns the absolute paths of the bundles written (not the migrations).
  */
 export async function buildServiceBundles(
   options: BuildServiceBundlesOptions = {},
@@ -45,6 +52,20 @@ export async function buildServiceBundles(
     });
     written.push(outfile);
   }
+  const migrationFiles = fs
+    .readdirSync(path.join(rootDir, 'migrations'))
+    .filter((file) => MIGRATION_FILE.test(file) && file.endsWith('.ts'));
+  await build({
+    absWorkingDir: rootDir,
+    entryPoints: migrationFiles.map((file) => path.join(rootDir, 'migrations', file)),
+    outdir: path.join(outDir, 'migrations'),
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    target: 'node24',
+    format: 'cjs',
+    logLevel: 'warning',
+  });
   return written;
 }
 

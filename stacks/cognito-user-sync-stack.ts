@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { Alarms } from './alarms';
 import { ApiService } from './api-service';
 import { ConsumerService } from './consumer-service';
+import { PipelineDashboard } from './dashboard';
 import { Database } from './database';
 import { HeaderRotation } from './header-rotation';
 import { HeaderSecret } from './header-secret';
@@ -58,7 +59,8 @@ export class CognitoUserSyncStack extends Stack {
       desiredCount: settings.apiDesiredCount,
       headerSecret: headerSecret.secret,
       authHeaderName: settings.authHeaderName,
-      databaseCredentials: database.credentials,
+      databaseMasterCredentials: database.credentials,
+      databaseAppCredentials: database.appCredentials,
       tls: settings.tls,
       deletionProtection: settings.deletionProtection,
       logLevel: settings.logLevel,
@@ -88,6 +90,7 @@ export class CognitoUserSyncStack extends Stack {
       registrationQueue: registrationQueue.queue,
       headerSecret: headerSecret.secret,
       authHeaderName: settings.authHeaderName,
+      reservedConcurrency: settings.producerReservedConcurrency,
       removalPolicy,
     });
 
@@ -156,13 +159,21 @@ export class CognitoUserSyncStack extends Stack {
       vpc: network.vpc,
       cluster,
       userPool: userPool.userPool,
-      databaseCredentials: database.credentials,
+      databaseAppCredentials: database.appCredentials,
       schedule: scheduler.ScheduleExpression.expression(settings.reconcileSchedule),
       alarmTopic: alarms.topic,
       logLevel: settings.logLevel,
       removalPolicy,
     });
     database.allowFrom(reconciler, 'Reconciler task');
+
+    const dashboard = new PipelineDashboard(this, 'Dashboard', {
+      registrationQueue: registrationQueue.queue,
+      deadLetterQueue: registrationQueue.deadLetterQueue,
+      loadBalancer: api.loadBalancer,
+      producer: producer.function,
+      webAclMetricName: guard.webAclMetricName,
+    });
 
     const outputs: Record<string, { value: string; description: string }> = {
       NatEgressIps: {
@@ -205,10 +216,18 @@ export class CognitoUserSyncStack extends Stack {
       },
       DatabaseSecretArn: {
         value: database.credentials.secretArn,
-        description: 'Database credentials (rotated every 30 days)',
+        description: 'Database master credentials, for migrations only (rotated every 30 days)',
+      },
+      DatabaseAppSecretArn: {
+        value: database.appCredentials.secretArn,
+        description: 'Application role credentials (alternating users, rotated every 30 days)',
       },
       WebAclArn: { value: guard.webAcl.attrArn, description: 'WAF WebACL on the load balancer' },
       AlarmTopicArn: { value: alarms.topic.topicArn, description: 'Subscribe to receive alarms' },
+      DashboardName: {
+        value: dashboard.dashboard.dashboardName,
+        description: 'CloudWatch dashboard of the whole pipeline',
+      },
       ClusterName: { value: cluster.clusterName, description: 'ECS cluster of api and consumer' },
       ApiServiceName: { value: api.service.serviceName, description: 'ECS service of the API' },
     };

@@ -16,6 +16,8 @@ import { acknowledgeImagePullWildcard } from './image-pull';
 export const CONSUMER_STOP_TIMEOUT = Duration.seconds(60);
 /** How long the consumer lets in-flight deliveries finish after SIGTERM. */
 export const CONSUMER_DRAIN_TIMEOUT_MS = 30_000;
+/** Loopback port of the consumer's liveness endpoint (`HEALTH_PORT`). */
+export const CONSUMER_HEALTH_PORT = 8081;
 
 export interface ConsumerServiceProps {
   /** Repository root: the Docker build context (`consumer/Dockerfile` under it). */
@@ -75,7 +77,23 @@ export class ConsumerService extends Construct {
         AUTH_HEADER_NAME: props.authHeaderName,
         AUTH_SECRET_ARN: props.headerSecret.secretArn,
         STOP_TIMEOUT_MS: String(CONSUMER_DRAIN_TIMEOUT_MS),
+        HEALTH_PORT: String(CONSUMER_HEALTH_PORT),
         LOG_LEVEL: props.logLevel,
+      },
+      // The event loop answers on loopback; ECS replaces a task that stops answering. An API
+      // outage leaves it healthy (it pauses receiving instead).
+      healthCheck: {
+        command: [
+          'CMD',
+          'node',
+          '-e',
+          `fetch('http://127.0.0.1:${CONSUMER_HEALTH_PORT}/healthz').then(` +
+            '(r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))',
+        ],
+        interval: Duration.seconds(30),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(30),
       },
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'consumer' }),
       readonlyRootFilesystem: true,

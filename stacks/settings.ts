@@ -29,6 +29,13 @@ export interface DeploymentSettings {
   readonly authHeaderName: string;
   /** E-mail address subscribed to the alarm topic, if any. */
   readonly alarmEmail?: string;
+  /**
+   * Concurrency reserved for the PostConfirmation trigger, so that other functions in the
+   * account cannot starve sign-ups (and a burst of sign-ups cannot starve them). Unset, the
+   * function shares the account's unreserved pool; a new account's small limit may leave no room
+   * to reserve. @default 20 for prod, unset otherwise
+   */
+  readonly producerReservedConcurrency?: number;
   readonly logLevel: string;
   /** When the reconciler runs: an EventBridge Scheduler `rate(…)` or `cron(…)`. @default 'rate(1 day)' */
   readonly reconcileSchedule: string;
@@ -150,6 +157,10 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     headerRotationDays: readInteger(node, 'headerRotationDays', 30, 1, 365),
     authHeaderName,
     alarmEmail: readString(node, 'alarmEmail'),
+    producerReservedConcurrency:
+      readString(node, 'producerReservedConcurrency') === undefined && !isProduction
+        ? undefined
+        : readInteger(node, 'producerReservedConcurrency', 20, 1, 1000),
     logLevel,
     reconcileSchedule,
   });

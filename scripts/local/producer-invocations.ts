@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Context, PostConfirmationTriggerEvent } from 'aws-lambda';
-import { TRIGGER_TIMEOUT_MS } from '#contract/delivery';
+import { PRODUCER_TIMEOUT_MS } from '#contract/delivery';
 import type { RegistrationOutcome } from '../../producer/registration-outcome';
 import { createLambdaContext } from './lambda-context';
 
@@ -85,7 +85,7 @@ export function createProducerInvoker({
   handler,
   observeOutcomes,
   functionName = 'producer',
-  timeoutMs = TRIGGER_TIMEOUT_MS,
+  timeoutMs = PRODUCER_TIMEOUT_MS,
 }: ProducerInvokerOptions): ProducerInvoker {
   const pending = new Map<string, ProducerInvocation>();
   const stopObserving = observeOutcomes?.((outcome, context) => {

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { stop as stopEsbuild } from 'esbuild';
 import { buildServiceBundles, SERVICE_ENTRIES } from '../../scripts/build';
 
@@ -9,14 +11,14 @@ describe("npm run build (the container images' bundles)", () => {
   let bundles: string[];
 
   beforeAll(async () => {
-    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'service-bundles-'));
+    outDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'service-bundles-')), 'dist');
     bundles = await buildServiceBundles({ outDir });
   }, 60_000);
 
   afterAll(async () => {
     // esbuild keeps a service process alive between builds; let the jest worker exit.
     await stopEsbuild();
-    fs.rmSync(outDir, { recursive: true, force: true });
+    fs.rmSync(path.dirname(outDir), { recursive: true, force: true });
   });
 
   test('writes api.js, consumer.js and migrate.js', () => {
@@ -58,4 +60,22 @@ describe("npm run build (the container images' bundles)", () => {
       }
     }
   });
+
+  test('compiles every migration beside the bundles, where the migration runner finds them', async () => {
+    const sources = fs.readdirSync('migrations').filter((file) => /^\d{14}_.*\.ts$/.test(file));
+    expect(fs.readdirSync(path.join(outDir, 'migrations')).sort()).toEqual(
+      sources.map((file) => file.replace(/\.ts$/, '.js')).sort(),
+    );
+    // As in the image: the bundle beside its production dependencies, no TypeScript loader.
+    fs.symlinkSync(path.resolve('node_modules'), path.join(path.dirname(outDir), 'node_modules'));
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [path.join(outDir, 'migrate.js'), 'latest'],
+      { env: { PATH: process.env.PATH ?? '', PGLITE_DATA_DIR: 'memory://' } },
+    );
+    expect(JSON.parse(stdout)).toMatchObject({
+      applied: sources.map((file) => file.replace(/\.ts$/, '')).sort(),
+      database: 'embedded',
+    });
+  }, 120_000);
 });

@@ -51,6 +51,55 @@ describe('reconciler task', () => {
     expect(cognitoStatements[0]?.Resource).not.toBe('*');
   });
 
+  test('when synthesized, then the task logs in with the application secret over verified TLS, and its role may read that secret only', () => {
+    const { json } = synthesized;
+    const [taskDefinition] = Object.values(json.Resources).filter(
+      (resource) =>
+        resource.Type === 'AWS::ECS::TaskDefinition' &&
+        JSON.stringify(resource.Properties?.['ContainerDefinitions']).includes('"reconciler"'),
+    );
+    const container = (
+      taskDefinition?.Properties?.['ContainerDefinitions'] as {
+        Secrets?: unknown;
+        Environment: { Name: string; Value: unknown }[];
+      }[]
+    )[0];
+    expect(container?.Secrets).toBeUndefined();
+    expect(container?.Environment).toEqual(
+      expect.arrayContaining([
+        {
+          Name: 'DATABASE_SECRET_ARN',
+          Value: { Ref: expect.stringMatching(/^DatabaseAppCredentials.*Attachment/) as string },
+        },
+        { Name: 'DATABASE_SSL', Value: 'verify-full' },
+      ]),
+    );
+
+    const roleId = (arn: unknown): string =>
+      (arn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const secretStatementsOf = (role: string) =>
+      Object.values(json.Resources)
+        .filter(
+          (resource) =>
+            resource.Type === 'AWS::IAM::Policy' &&
+            JSON.stringify(resource.Properties?.['Roles']).includes(`"${role}"`),
+        )
+        .flatMap(
+          (policy) =>
+            (policy.Properties?.['PolicyDocument'] as { Statement: Record<string, unknown>[] })
+              .Statement,
+        )
+        .filter((statement) => JSON.stringify(statement['Action']).includes('secretsmanager:'));
+    const taskRoleReads = secretStatementsOf(roleId(taskDefinition?.Properties?.['TaskRoleArn']));
+    expect(taskRoleReads).toHaveLength(1);
+    expect(taskRoleReads[0]?.['Resource']).toEqual({
+      Ref: expect.stringMatching(/^DatabaseAppCredentials.*Attachment/) as string,
+    });
+    expect(
+      secretStatementsOf(roleId(taskDefinition?.Properties?.['ExecutionRoleArn'])),
+    ).toHaveLength(0);
+  });
+
   test('when synthesized, then an alarm fires when a run created any user', () => {
     synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: metricNames.reconciler.created,

@@ -477,7 +477,7 @@ describe('CognitoUserSync stack', () => {
       });
     });
 
-    test('admits only the API tasks (which run the migrations), the reconciler and the rotation function', () => {
+    test('admits only the API tasks (which run the migrations), the reconciler and the rotation functions', () => {
       const databaseSg = onlyId('AWS::EC2::SecurityGroup', 'DatabaseInstanceSecurityGroup');
       expect(
         synthesized.json.Resources[databaseSg]?.Properties?.SecurityGroupIngress,
@@ -493,12 +493,12 @@ describe('CognitoUserSync stack', () => {
           JSON.stringify({
             'Fn::GetAtt': [onlyId('AWS::EC2::SecurityGroup', 'ApiServiceSecurityGroup'), 'GroupId'],
           }),
-          JSON.stringify({
-            'Fn::GetAtt': [
-              onlyId('AWS::EC2::SecurityGroup', 'DatabaseInstanceRotationSingleUser'),
-              'GroupId',
-            ],
-          }),
+          ...['DatabaseInstanceRotationSingleUser', 'DatabaseInstanceAppCredentialsRotation'].map(
+            (prefix) =>
+              JSON.stringify({
+                'Fn::GetAtt': [onlyId('AWS::EC2::SecurityGroup', prefix), 'GroupId'],
+              }),
+          ),
           JSON.stringify({
             'Fn::GetAtt': [onlyId('AWS::EC2::SecurityGroup', 'ReconcilerSecurityGroup'), 'GroupId'],
           }),
@@ -528,16 +528,13 @@ describe('CognitoUserSync stack', () => {
             Essential: true,
             DependsOn: [{ ContainerName: 'migrate', Condition: 'SUCCESS' }],
             PortMappings: [Match.objectLike({ ContainerPort: 3000 })],
-            Secrets: Match.arrayWith([
-              Match.objectLike({ Name: 'DATABASE_PASSWORD', ValueFrom: Match.objectLike({}) }),
-            ]),
-            Environment: Match.arrayWith([{ Name: 'DATABASE_SSL', Value: 'require' }]),
+            Environment: Match.arrayWith([{ Name: 'DATABASE_SSL', Value: 'verify-full' }]),
           }),
         ]),
       });
     });
 
-    test('serves HTTPS with the given certificate, redirects HTTP, and checks /readyz', () => {
+    test('serves HTTPS with the given certificate, redirects HTTP, and checks /healthz', () => {
       synthesized.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
         Port: 443,
         Protocol: 'HTTPS',
@@ -588,7 +585,7 @@ describe('CognitoUserSync stack', () => {
   });
 
   describe('alarms', () => {
-    test('watch dead letters, queue age, API 5xx, producer errors and fallbacks, guard blocks and reconciler-created users', () => {
+    test('watch dead letters, queue age, API 5xx, producer errors, throttles and fallbacks, guard blocks and reconciler-created users', () => {
       const topicId = onlyId('AWS::SNS::Topic');
       const alarms = resourcesOf('AWS::CloudWatch::Alarm')
         .map(([, alarm]) => alarm.Properties ?? {})
@@ -605,12 +602,13 @@ describe('CognitoUserSync stack', () => {
       expect(text).toContain('ApproximateAgeOfOldestMessage');
       expect(text).toContain('HTTPCode_Target_5XX_Count');
       expect(text).toContain('"MetricName":"Errors"');
+      expect(text).toContain('"MetricName":"Throttles"');
       expect(text).toContain(`"Namespace":"${FALLBACK_METRIC.namespace}"`);
       expect(text).toContain(`"MetricName":"${FALLBACK_METRIC.metricName}"`);
       expect(text).toContain('{"Name":"service","Value":"producer"}');
       expect(text).toContain('{"Name":"Rule","Value":"BlockUnsignedRegistration"}');
       expect(text).toContain('{"Name":"service","Value":"reconciler"}');
-      expect(alarms).toHaveLength(7);
+      expect(alarms).toHaveLength(8);
     });
   });
 });
