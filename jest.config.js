@@ -1,7 +1,8 @@
 /**
  * One jest run for everything the README promises. Tests are grouped by what they hit:
- * test/unit (no network), test/integration (real PostgreSQL or PGlite, the local SQS server,
- * real HTTP servers on port 0), test/infra (CDK synth + assertions), test/e2e (whole pipeline).
+ * test/unit (pure logic; a few open loopback servers of their own), test/integration (real
+ * PostgreSQL or PGlite, the local SQS server, the local user pool, real HTTP servers on port 0),
+ * test/infra (CDK synth + assertions), test/e2e (whole pipeline).
  * @type {import('jest').Config}
  */
 module.exports = {
