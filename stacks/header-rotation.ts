@@ -9,6 +9,7 @@ import * as triggers from 'aws-cdk-lib/triggers';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct, type IConstruct } from 'constructs';
 import { HEADER_VALUE_LENGTH } from './header-secret';
+import { producerNodejsBundling } from './producer-bundling';
 
 /** How often the header value changes unless the `headerRotationDays` setting says otherwise. */
 export const DEFAULT_HEADER_ROTATION_DAYS = 30;
@@ -34,15 +35,8 @@ export interface HeaderRotationProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-const bundling: nodejs.BundlingOptions = {
-  forceDockerBundling: false,
-  minify: true,
-  sourceMap: true,
-  target: 'node24',
-  format: nodejs.OutputFormat.CJS,
-  // The runtime ships the AWS SDK v3.
-  externalModules: ['@aws-sdk/*', '@smithy/*'],
-};
+/** Bundled as the producer is: same runtime, same externals, local esbuild. */
+const bundling = producerNodejsBundling();
 
 /**
  * Automatic rotation of the header secret: a Secrets Manager schedule calls a function that
