@@ -165,6 +165,8 @@ if (serverDatabaseUrl) {
   describe('database credentials (embedded PGlite)', () => {
     it('when the database is embedded, then a refused login is not retried: there are no credentials to re-read', async () => {
       const db = openDatabase({ kind: 'embedded', dataDir: undefined }, quietLogger);
+      // PGlite starts lazily; let it finish before destroy(), or its start-up outlives the test.
+      await db.raw('SELECT 1');
       let attempts = 0;
       const refused = Object.assign(new Error('password authentication failed'), { code: '28P01' });
       try {
