@@ -1,13 +1,6 @@
 import type { Knex } from 'knex';
-import { openDatabase } from '../../../api/database';
 import { migratorConfig } from '../../../migrations/index';
-import {
-  createScratchServerDatabase,
-  databaseKind,
-  postgresTarget,
-  quietLogger,
-  serverDatabaseUrl,
-} from '../../../fixtures/test-database';
+import { databaseKind, openEmptyDatabase } from '../../../fixtures/test-database';
 import { newRegistration } from '../../../fixtures/registrations';
 
 const ALL_MIGRATIONS = [
@@ -41,17 +34,11 @@ const v1Row = (overrides: { email?: string } = {}) => {
 
 describe(`migrations (${databaseKind})`, () => {
   let db: Knex;
-  let dropScratch: (() => Promise<void>) | undefined;
+  let closeDatabase: () => Promise<void> = async () => undefined;
 
   beforeAll(async () => {
     // A database of its own: rolling back must not pull the table from under other test files.
-    if (serverDatabaseUrl) {
-      const scratch = await createScratchServerDatabase(serverDatabaseUrl);
-      dropScratch = scratch.drop;
-      db = openDatabase(postgresTarget(scratch.url), quietLogger);
-    } else {
-      db = openDatabase({ kind: 'embedded', dataDir: undefined }, quietLogger);
-    }
+    ({ db, close: closeDatabase } = await openEmptyDatabase());
   });
 
   // Each test starts from an empty database (a fresh PGlite costs seconds on a busy machine).
@@ -62,8 +49,7 @@ describe(`migrations (${databaseKind})`, () => {
   });
 
   afterAll(async () => {
-    await db.destroy();
-    await dropScratch?.();
+    await closeDatabase();
   });
 
   it('when migrated up, down and up again, then the schema appears, disappears and reappears cleanly', async () => {

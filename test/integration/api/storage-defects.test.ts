@@ -1,15 +1,8 @@
 import type { Knex } from 'knex';
-import { openDatabase } from '../../../api/database';
 import { migratorConfig } from '../../../migrations/index';
 import { countUsers, errorCodeOf, startTestApi, type TestApi } from '../../helpers/api-harness';
 import { newRegistration } from '../../../fixtures/registrations';
-import {
-  createScratchServerDatabase,
-  databaseKind,
-  postgresTarget,
-  quietLogger,
-  serverDatabaseUrl,
-} from '../../../fixtures/test-database';
+import { databaseKind, openEmptyDatabase } from '../../../fixtures/test-database';
 
 interface LogLine {
   level: number;
@@ -27,16 +20,10 @@ const logLines = (api: TestApi): LogLine[] =>
 describe(`storage defects (${databaseKind})`, () => {
   let db: Knex;
   let api: TestApi;
-  let dropScratch: (() => Promise<void>) | undefined;
+  let closeDatabase: () => Promise<void> = async () => undefined;
 
   beforeAll(async () => {
-    if (serverDatabaseUrl) {
-      const scratch = await createScratchServerDatabase(serverDatabaseUrl);
-      dropScratch = scratch.drop;
-      db = openDatabase(postgresTarget(scratch.url), quietLogger);
-    } else {
-      db = openDatabase({ kind: 'embedded', dataDir: undefined }, quietLogger);
-    }
+    ({ db, close: closeDatabase } = await openEmptyDatabase());
     // A deploy whose code ran ahead of its migration: the table lacks observed_at.
     await db.migrate.up(migratorConfig);
     api = await startTestApi({ db });
@@ -44,8 +31,7 @@ describe(`storage defects (${databaseKind})`, () => {
 
   afterAll(async () => {
     await api.stop();
-    await db.destroy();
-    await dropScratch?.();
+    await closeDatabase();
   });
 
   it('when the upsert hits a missing column, then 500 internal, an error log with the cause, and nothing written', async () => {

@@ -6,7 +6,7 @@ import { provisionAppRole } from '../../../scripts/app-role';
 import { scramParametersOf, scramSha256Verifier } from '../../../scripts/scram-verifier';
 import { newRegistration } from '../../../fixtures/registrations';
 import {
-  createScratchServerDatabase,
+  openEmptyDatabase,
   databaseKind,
   postgresTarget,
   quietLogger,
@@ -17,7 +17,7 @@ const roleName = (purpose: string): string => `cus_${purpose}_${randomBytes(5).t
 
 describe(`application role (${databaseKind})`, () => {
   let db: Knex;
-  let dropScratch: (() => Promise<void>) | undefined;
+  let closeDatabase: () => Promise<void> = async () => undefined;
   const createdRoles: string[] = [];
 
   /** Runs `sql` as `role` in a transaction that is always rolled back; returns the SQLSTATE. */
@@ -52,19 +52,12 @@ describe(`application role (${databaseKind})`, () => {
   };
 
   beforeAll(async () => {
-    if (serverDatabaseUrl) {
-      const scratch = await createScratchServerDatabase(serverDatabaseUrl);
-      dropScratch = scratch.drop;
-      db = openDatabase(postgresTarget(scratch.url), quietLogger);
-    } else {
-      db = openDatabase({ kind: 'embedded', dataDir: undefined }, quietLogger);
-    }
+    ({ db, close: closeDatabase } = await openEmptyDatabase());
     await db.migrate.latest(migratorConfig);
   });
 
   afterAll(async () => {
-    await db.destroy();
-    await dropScratch?.();
+    await closeDatabase();
     if (serverDatabaseUrl && createdRoles.length > 0) {
       // Roles are cluster-wide: drop them once the database holding their grants is gone.
       const admin = openDatabase(postgresTarget(serverDatabaseUrl), quietLogger);
