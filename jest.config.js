@@ -13,6 +13,8 @@ module.exports = {
     '^.+\\.ts$': ['@swc/jest', { module: { type: 'commonjs', ignoreDynamic: true } }],
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // Stryker's sandbox copies the tree; jest must not see it as a second copy of every module.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/', '<rootDir>/reports/'],
   setupFilesAfterEnv: ['<rootDir>/test/helpers/jest-setup.ts'],
   // Two cores: one worker per core; most suites wait on I/O, not CPU.
   maxWorkers: 2,
