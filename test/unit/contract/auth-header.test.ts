@@ -80,3 +80,98 @@ describe('header secret values', () => {
     }
   });
 });
+
+describe('header secret values, exactly', () => {
+  const valid = 'v'.repeat(32);
+
+  it('when a value is unfit, then the reason says which rule it breaks', () => {
+    expect(headerSecretProblem('x'.repeat(31))).toBe('must be at least 32 characters');
+    expect(headerSecretProblem(`${valid} y`)).toBe(
+      'must be printable ASCII without spaces or commas',
+    );
+    expect(headerSecretProblem(`${valid}\u007f`)).toBe(
+      'must be printable ASCII without spaces or commas',
+    );
+    expect(headerSecretProblem(`${valid}é`)).toBe(
+      'must be printable ASCII without spaces or commas',
+    );
+    expect(headerSecretProblem(`${valid},y`)).toBe('must not contain commas');
+  });
+
+  it('when a value uses the first and last printable characters, then it is fit', () => {
+    expect(headerSecretProblem(`!${valid}~`)).toBeUndefined();
+  });
+});
+
+describe('header secret document', () => {
+  const current = newHeaderSecret();
+  const messageOf = (text: string): string => {
+    try {
+      parseHeaderSecretDocument(text);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return '(no error)';
+  };
+
+  it('when the secret is not JSON, then the error shows the expected form', () => {
+    expect(messageOf('current=abc')).toBe(
+      'header secret is not JSON of the form {"current": "...", "previous": "..."}',
+    );
+  });
+
+  it('when the JSON is not an object, then that is the error', () => {
+    expect(messageOf('null')).toBe('header secret must be a JSON object');
+    expect(messageOf('42')).toBe('header secret must be a JSON object');
+    expect(messageOf('"a string"')).toBe('header secret must be a JSON object');
+  });
+
+  it('when current is missing, short or not text, then the error names current and the rule', () => {
+    expect(messageOf('{}')).toBe('header secret "current" must be at least 32 characters');
+    expect(messageOf(JSON.stringify({ current: 'short' }))).toBe(
+      'header secret "current" must be at least 32 characters',
+    );
+    expect(messageOf(JSON.stringify({ current: 12345 }))).toBe(
+      'header secret "current" must be at least 32 characters',
+    );
+    expect(messageOf(JSON.stringify({ current: `${current} x` }))).toBe(
+      'header secret "current" must be printable ASCII without spaces or commas',
+    );
+  });
+
+  it('when previous is null or missing, then only current is kept', () => {
+    expect(parseHeaderSecretDocument(JSON.stringify({ current, previous: null }))).toEqual({
+      current,
+    });
+    expect(parseHeaderSecretDocument(JSON.stringify({ current }))).toEqual({ current });
+  });
+
+  it('when previous is set but unfit, then it is refused rather than accepted', () => {
+    for (const previous of ['short', 42, `${current},x`, true]) {
+      expect(messageOf(JSON.stringify({ current, previous }))).toBe(
+        'header secret "previous" must be empty or a valid header value',
+      );
+    }
+  });
+
+  it('when previous is valid, then both are kept', () => {
+    const previous = newHeaderSecret();
+    expect(parseHeaderSecretDocument(JSON.stringify({ current, previous }))).toEqual({
+      current,
+      previous,
+    });
+  });
+
+  it('when only current is in the document, then only current is accepted', () => {
+    expect(acceptedValuesOf({ current })).toEqual([current]);
+  });
+});
+
+describe('header check, every accepted value compared', () => {
+  it('when the match is the last of several accepted values, then it is still accepted', () => {
+    const [a, b, c] = [newHeaderSecret(), newHeaderSecret(), newHeaderSecret()];
+    expect(isAcceptedHeaderValue(c, [a, b, c])).toBe(true);
+    expect(isAcceptedHeaderValue(a, [a, b, c])).toBe(true);
+    expect(isAcceptedHeaderValue(newHeaderSecret(), [a, b, c])).toBe(false);
+  });
+});

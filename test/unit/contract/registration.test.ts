@@ -220,3 +220,157 @@ describe('delivery classification', () => {
     );
   });
 });
+
+describe('registration schema, exact messages', () => {
+  it('when a field is wrong, then the message is the field and the rule', () => {
+    expect(parseRegistration({ ...newRegistration(), sub: 'not-a-uuid' })).toEqual({
+      ok: false,
+      field: 'sub',
+      message: 'sub: must be a UUID',
+    });
+    expect(parseRegistration({ ...newRegistration(), email: 'nobody' })).toEqual({
+      ok: false,
+      field: 'email',
+      message: 'email: must be an email address',
+    });
+    expect(parseRegistration({ ...newRegistration(), userPoolId: 'nope' })).toEqual({
+      ok: false,
+      field: 'userPoolId',
+      message: 'userPoolId: must be a Cognito user pool id like eu-west-1_AbC123',
+    });
+  });
+
+  it('when the body carries unknown fields, then they are named together', () => {
+    expect(parseRegistration({ ...newRegistration(), extra: 1, more: 2 })).toEqual({
+      ok: false,
+      field: 'extra, more',
+      message: 'unknown field(s): extra, more',
+    });
+  });
+
+  it('when the value is not an object, then the body is named in the message too', () => {
+    expect(parseRegistration('text')).toMatchObject({
+      ok: false,
+      field: '(body)',
+      message: expect.stringMatching(/^\(body\): /) as string,
+    });
+  });
+
+  it('when attributes are not an object, then the attributes field is named', () => {
+    expect(parseRegistration({ ...newRegistration(), attributes: 'x' })).toMatchObject({
+      ok: false,
+      field: 'attributes',
+    });
+    expect(parseRegistration({ ...newRegistration(), attributes: null })).toMatchObject({
+      ok: false,
+      field: 'attributes',
+    });
+  });
+
+  it('when a reserved name is an attribute, then the message says it is reserved and names it', () => {
+    const hostile = JSON.parse(
+      JSON.stringify(newRegistration()).replace('"attributes":{', '"attributes":{"__proto__":"x",'),
+    ) as unknown;
+    expect(parseRegistration(hostile)).toEqual({
+      ok: false,
+      field: 'attributes.__proto__',
+      message: 'attributes.__proto__: attribute name is reserved',
+    });
+    expect(
+      parseRegistration({ ...newRegistration(), attributes: { constructor: 'x' } }),
+    ).toMatchObject({ ok: false, message: 'attributes.constructor: attribute name is reserved' });
+  });
+
+  it('when an attribute name breaks the rules, then the key is refused, with the rule inside', () => {
+    const keyIssueOf = (name: string): string[] => {
+      const result = registrationSchema.safeParse({
+        ...newRegistration(),
+        attributes: { [name]: 'x' },
+      });
+      if (result.success) return [];
+      const [issue] = result.error.issues;
+      const inner = issue && 'issues' in issue ? (issue.issues as { message: string }[]) : [];
+      return inner.map((nested) => nested.message);
+    };
+    expect(
+      parseRegistration({ ...newRegistration(), attributes: { 'bad name': 'x' } }),
+    ).toMatchObject({ ok: false, field: 'attributes.bad name' });
+    expect(keyIssueOf('bad name')).toEqual([
+      'attribute names are letters, marks, symbols, digits or punctuation',
+    ]);
+    expect(keyIssueOf(`custom:${'n'.repeat(26)}`)).toEqual([
+      'attribute names are at most 32 characters',
+    ]);
+    const longest = `custom:${'n'.repeat(25)}`;
+    expect(parseRegistration({ ...newRegistration(), attributes: { [longest]: 'x' } }).ok).toBe(
+      true,
+    );
+  });
+
+  it('when a value holds NUL, then the message names the rule', () => {
+    expect(
+      parseRegistration({ ...newRegistration(), attributes: { 'custom:x': '\u0000' } }),
+    ).toMatchObject({
+      message: 'attributes.custom:x: must not contain NUL or unpaired surrogates',
+    });
+  });
+
+  it('when legacy dev: attributes are sent, then they count as custom ones', () => {
+    const dev = Array.from({ length: MAX_CUSTOM_ATTRIBUTES + 1 }, (_, i) => [`dev:d${i}`, 'v']);
+    expect(
+      parseRegistration({ ...newRegistration(), attributes: Object.fromEntries(dev) }),
+    ).toMatchObject({
+      ok: false,
+      message: `attributes: at most ${MAX_CUSTOM_ATTRIBUTES} custom attributes`,
+    });
+    const other = Array.from({ length: MAX_OTHER_ATTRIBUTES + 1 }, (_, i) => [`o${i}`, 'v']);
+    expect(
+      parseRegistration({ ...newRegistration(), attributes: Object.fromEntries(other) }),
+    ).toMatchObject({
+      ok: false,
+      message: `attributes: at most ${MAX_OTHER_ATTRIBUTES} attributes besides the custom ones`,
+    });
+  });
+
+  it('when the username is empty or 129 characters, then it is refused; 128 pass', () => {
+    expect(parseRegistration({ ...newRegistration(), username: '' })).toMatchObject({
+      ok: false,
+      field: 'username',
+    });
+    expect(parseRegistration({ ...newRegistration(), username: 'u'.repeat(129) })).toMatchObject({
+      ok: false,
+      field: 'username',
+    });
+    expect(parseRegistration({ ...newRegistration(), username: 'u'.repeat(128) }).ok).toBe(true);
+  });
+
+  it('when observedAt is given, then it needs an offset and must not be before 1970', () => {
+    const at = (observedAt: string) => parseRegistration({ ...newRegistration(), observedAt });
+    expect(at('2030-01-01T00:00:00Z').ok).toBe(true);
+    expect(at('2030-01-01T02:00:00+02:00').ok).toBe(true);
+    expect(at('1970-01-01T00:00:00Z').ok).toBe(true);
+    expect(at('1969-12-31T23:59:59Z')).toEqual({
+      ok: false,
+      field: 'observedAt',
+      message: 'observedAt: must not be before 1970',
+    });
+    expect(at('2030-01-01T00:00:00')).toEqual({
+      ok: false,
+      field: 'observedAt',
+      message: 'observedAt: must be an ISO-8601 date-time with an offset',
+    });
+  });
+});
+
+describe('registration JSON', () => {
+  it('when a registration holds U+FFFE and U+FFFF, then each is written as its escape', () => {
+    const registration = newRegistration({ username: 'a\ufffeb\uffffc' });
+
+    const text = registrationJson(registration);
+
+    expect(text).toContain('"username":"a\\ufffeb\\uffffc"');
+    expect(text).toBe(
+      JSON.stringify(registration).replace('\ufffe', '\\ufffe').replace('\uffff', '\\uffff'),
+    );
+  });
+});
