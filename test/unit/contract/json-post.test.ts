@@ -188,3 +188,24 @@ describe('agentsTrusting', () => {
     expect(plain.maxSockets).toBe(64);
   });
 });
+
+describe('postJson over https', () => {
+  it('when the URL is https, then TLS is spoken through the default https pool, so a plain http server cannot answer', async () => {
+    const server = http.createServer((_request, response) => {
+      response.writeHead(200);
+      response.end('plain');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const failure = await failureOf(
+        postJson(new URL(`https://127.0.0.1:${port}/user`), {}, '{}', { timeoutMs: 2000 }),
+      );
+
+      expect(String((failure as { code?: string }).code)).toMatch(/SSL|EPROTO/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
