@@ -79,3 +79,43 @@ describe('circuit breaker', () => {
     expect(retried).toBe(true);
   });
 });
+
+describe('circuit breaker states', () => {
+  test('when a trial is in flight, then others are refused until the open time has passed again; a failure reopens in full', () => {
+    const clock = manualClock();
+    const breaker = createCircuitBreaker({ openMs: 1000, clock });
+    expect(breaker.state()).toBe('closed');
+    breaker.recordFailure();
+    expect(breaker.state()).toBe('open');
+    clock.advance(999);
+    expect(breaker.state()).toBe('open');
+    clock.advance(1);
+    expect(breaker.state()).toBe('half-open');
+
+    expect(breaker.tryAcquire()).toBe(true);
+    clock.advance(999);
+    expect(breaker.tryAcquire()).toBe(false);
+    clock.advance(1);
+    expect(breaker.tryAcquire()).toBe(true);
+
+    breaker.recordFailure();
+    expect(breaker.state()).toBe('open');
+    expect(breaker.tryAcquire()).toBe(false);
+    clock.advance(1000);
+    // The failure cleared the old trial: a new one goes through at once.
+    expect(breaker.tryAcquire()).toBe(true);
+  });
+
+  test('when a success is recorded, then a later failure opens it afresh with no trial pending', () => {
+    const clock = manualClock();
+    const breaker = createCircuitBreaker({ openMs: 1000, clock });
+    breaker.recordFailure();
+    clock.advance(1000);
+    expect(breaker.tryAcquire()).toBe(true);
+    breaker.recordSuccess();
+    breaker.recordFailure();
+    clock.advance(1000);
+
+    expect(breaker.tryAcquire()).toBe(true);
+  });
+});

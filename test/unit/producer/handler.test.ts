@@ -281,6 +281,128 @@ describe('handler', () => {
     expect(seen).toEqual(['api', 'queue']);
   });
 
+  test('when one container handles several sign-ups, then it reads its configuration once and its breaker remembers the failure', async () => {
+    // Arrange
+    configure();
+    stub.respondWith({ status: 503 });
+    const { module, sqs } = await coldStart();
+    stubbedSqs(sqs);
+    await module.handler(postConfirmationEvent(), fakeLambdaContext());
+    // A second read of the configuration would now fail, and the API would now answer.
+    process.env['API_URL'] = '';
+    stub.respondWith({ status: 201, body: {} });
+
+    // Act
+    const returned = await module.handler(postConfirmationEvent(), fakeLambdaContext());
+
+    // Assert
+    expect(returned).toBeDefined();
+    expect(stub.requests).toHaveLength(1);
+    const outcomes = jsonLines(output.text()).filter((line) => 'path' in line);
+    expect(outcomes.map((line) => [line['path'], line['reason']])).toEqual([
+      ['queue', 'unavailable'],
+      ['queue', 'breaker_open'],
+    ]);
+  });
+
+  test('when each path is taken, then its one line has its own level and message, with the duration', async () => {
+    // Arrange
+    configure();
+    const { module, sqs } = await coldStart();
+    const sqsMock = stubbedSqs(sqs);
+
+    // Act: api, queue, skipped, rejected before any call, then failed
+    await module.handler(postConfirmationEvent(), fakeLambdaContext());
+    stub.respondWith({ status: 503 });
+    await module.handler(postConfirmationEvent(), fakeLambdaContext());
+    await module.handler(
+      postConfirmationEvent({ triggerSource: 'PostConfirmation_ConfirmForgotPassword' }),
+      fakeLambdaContext(),
+    );
+    await module.handler(postConfirmationEvent({ email: null }), fakeLambdaContext());
+    sqsMock.on(sqs.SendMessageCommand).rejects(new Error('queue down'));
+    await module.handler(postConfirmationEvent(), fakeLambdaContext()).catch(() => undefined);
+
+    // Assert
+    const outcomes = jsonLines(output.text()).filter((line) => 'path' in line);
+    expect(outcomes.map((line) => [line['path'], line['level'], line['message']])).toEqual([
+      ['api', 'INFO', 'Registration stored by the API'],
+      ['queue', 'WARN', 'Registration queued for later delivery'],
+      ['skipped', 'INFO', 'Not a sign-up confirmation; nothing to register'],
+      ['rejected', 'ERROR', 'Registration rejected; not stored and not queued'],
+      ['failed', 'ERROR', 'Registration not stored: neither the API nor the queue took it'],
+    ]);
+    for (const line of outcomes) expect(typeof line['durationMs']).toBe('number');
+    expect(outcomes[3]).toEqual(
+      expect.objectContaining({ reason: 'invalid_registration', field: 'email' }),
+    );
+  });
+
+  test('when the fallback metric is published, then it counts the API path as 0, the queue and a double failure as 1, and nothing else', async () => {
+    // Arrange
+    configure();
+    const { module, sqs } = await coldStart();
+    const sqsMock = stubbedSqs(sqs);
+    const metricValues = () =>
+      jsonLines(output.text())
+        .filter((line) => '_aws' in line)
+        .map((line) => line['RegistrationFallbacks']);
+
+    // Act
+    await module.handler(postConfirmationEvent(), fakeLambdaContext());
+    await module.handler(postConfirmationEvent({ email: null }), fakeLambdaContext());
+    await module.handler(
+      postConfirmationEvent({ triggerSource: 'PostConfirmation_ConfirmForgotPassword' }),
+      fakeLambdaContext(),
+    );
+    stub.respondWith({ status: 503 });
+    await module.handler(postConfirmationEvent(), fakeLambdaContext());
+    sqsMock.on(sqs.SendMessageCommand).rejects(new Error('queue down'));
+    await module.handler(postConfirmationEvent(), fakeLambdaContext()).catch(() => undefined);
+
+    // Assert
+    expect(metricValues()).toEqual([0, 1, 1]);
+  });
+
+  test('when the configuration is invalid, then no fallback is counted: nothing was sent anywhere', async () => {
+    // Arrange
+    configure({ QUEUE_URL: 'not a url' });
+    const { module, sqs } = await coldStart();
+    stubbedSqs(sqs);
+
+    // Act
+    await module.handler(postConfirmationEvent(), fakeLambdaContext()).catch(() => undefined);
+
+    // Assert
+    const lines = jsonLines(output.text());
+    expect(lines.filter((line) => '_aws' in line)).toEqual([]);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ path: 'failed', reason: 'internal', level: 'ERROR' }),
+    );
+  });
+
+  test('when an outcome listener throws, then the invocation still returns the event, and the listener saw the context', async () => {
+    // Arrange
+    configure();
+    const { module, sqs } = await coldStart();
+    stubbedSqs(sqs);
+    const contexts: unknown[] = [];
+    const stop = module.onRegistrationOutcome((_outcome, context) => {
+      contexts.push(context);
+      throw new Error('observer failed');
+    });
+    const event = postConfirmationEvent();
+    const context = fakeLambdaContext();
+
+    // Act
+    const returned = await module.handler(event, context);
+    stop();
+
+    // Assert
+    expect(returned).toBe(event);
+    expect(contexts).toEqual([context]);
+  });
+
   describe('with a real SQS client whose SendMessage never answers', () => {
     let hangingSqs: http.Server;
     let queueUrl: string;

@@ -50,3 +50,36 @@ describe('registration from a PostConfirmation event', () => {
     expect(result).toEqual(expect.objectContaining({ ok: false, field: 'sub' }));
   });
 });
+
+describe('registration from an event with odd attributes', () => {
+  test('when the event has no user attributes, then the sub is named as missing', () => {
+    const event = postConfirmationEvent();
+    delete (event.request as { userAttributes?: unknown }).userAttributes;
+
+    expect(registrationFromEvent(event, OBSERVED_AT)).toMatchObject({ ok: false, field: 'sub' });
+  });
+
+  test('when attributes are null, undefined or not text, then the empty ones are left out and the rest become strings', () => {
+    const event = postConfirmationEvent();
+    const sub = event.request.userAttributes['sub'];
+    Object.assign(event.request.userAttributes as Record<string, unknown>, {
+      'custom:count': 3,
+      'custom:flag': false,
+      'custom:gone': null,
+      'custom:missing': undefined,
+    });
+
+    const result = registrationFromEvent(event, OBSERVED_AT);
+
+    expect(result.ok).toBe(true);
+    const attributes = result.ok ? result.registration.attributes : {};
+    expect(attributes).toEqual({
+      sub,
+      email: `user-${sub}@example.com`,
+      email_verified: 'true',
+      'cognito:user_status': 'CONFIRMED',
+      'custom:count': '3',
+      'custom:flag': 'false',
+    });
+  });
+});

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import {
   COGNITO_WAIT_MS,
+  MIN_API_ATTEMPT_MS,
   MIN_QUEUE_SEND_MS,
   QUEUE_SEND_RESERVE_MS,
   SAFETY_MARGIN_MS,
@@ -62,5 +63,28 @@ describe('time budget', () => {
 
     // Assert
     expect(sendBudget).toBe(MIN_QUEUE_SEND_MS);
+  });
+});
+
+describe('time budget, exact figures', () => {
+  test('when the constants are read, then they are the documented split of Cognito’s 5 s', () => {
+    expect([COGNITO_WAIT_MS, QUEUE_SEND_RESERVE_MS, SAFETY_MARGIN_MS, MIN_QUEUE_SEND_MS]).toEqual([
+      5000, 1000, 250, 200,
+    ]);
+    expect(MIN_API_ATTEMPT_MS).toBe(100);
+  });
+
+  test('when the Lambda has less time than Cognito, then the Lambda bounds the budget', () => {
+    expect(remainingBudgetMs(3000, 10_000, 10_500)).toBe(3000);
+    expect(remainingBudgetMs(9000, 10_000, 10_500)).toBe(4500);
+  });
+
+  test('when times have fractions, then budgets are whole milliseconds, rounded down', () => {
+    expect(apiAttemptBudgetMs(1800.9, 5000)).toBe(550);
+    expect(apiAttemptBudgetMs(5000, 1499.9)).toBe(1499);
+    expect(queueSendBudgetMs(1000.9)).toBe(750);
+    expect(queueSendBudgetMs(451)).toBe(201);
+    expect(queueSendBudgetMs(450)).toBe(200);
+    expect(queueSendBudgetMs(-100)).toBe(200);
   });
 });
