@@ -102,3 +102,58 @@ describe('backoff', () => {
     expect(receiveCountOf({ ApproximateReceiveCount: '7' })).toBe(7);
   });
 });
+
+describe('backoff jitter, between the ends', () => {
+  it('when the draw is in the middle, then the delay is three quarters of the ceiling, rounded up', () => {
+    expect(backoffSeconds(1, { random: () => 0.5 })).toBe(4); // ceil(2.5 + 1.25)
+    expect(backoffSeconds(3, { random: () => 0.5 })).toBe(15); // ceil(10 + 5)
+    expect(backoffSeconds(3, { random: () => 0.25 })).toBe(13); // ceil(10 + 2.5)
+    expect(backoffSeconds(10, { random: () => 0.1 })).toBe(495); // ceil(450 + 45)
+  });
+
+  it('when a draw falls outside [0, 1], then it is held to the range', () => {
+    expect(backoffSeconds(3, { random: () => -4 })).toBe(10);
+    expect(backoffSeconds(3, { random: () => 7 })).toBe(20);
+  });
+
+  it('when the ceiling has a fraction, then the delay never passes it rounded up', () => {
+    expect(backoffSeconds(1, { baseSeconds: 1.5, random: () => 1 })).toBe(2);
+    expect(backoffSeconds(1, { baseSeconds: 1.5, random: () => 0 })).toBe(1);
+    expect(backoffCeilingSeconds(2, { baseSeconds: 1.5 })).toBe(3);
+  });
+
+  it('when the receive count is fractional, zero, negative or infinite, then it is read as whole or as the first', () => {
+    expect(backoffCeilingSeconds(3.9)).toBe(20);
+    expect(backoffCeilingSeconds(0)).toBe(5);
+    expect(backoffCeilingSeconds(-3)).toBe(5);
+    expect(backoffCeilingSeconds(Number.NaN)).toBe(5);
+    expect(backoffCeilingSeconds(Number.POSITIVE_INFINITY)).toBe(5);
+    expect(backoffCeilingSeconds(1)).toBe(5);
+    expect(backoffCeilingSeconds(5000)).toBe(900);
+  });
+
+  it('when no draw is injected, then Math.random is used', () => {
+    const random = jest.spyOn(Math, 'random').mockReturnValue(0.5);
+    try {
+      expect(backoffSeconds(3)).toBe(15);
+      expect(random).toHaveBeenCalledTimes(1);
+    } finally {
+      random.mockRestore();
+    }
+  });
+
+  it('when the retry window is summed, then each receive but the last waits, at every draw 0 and every draw 1', () => {
+    expect(retryWindowSeconds(1)).toEqual({ minimum: 0, maximum: 0 });
+    expect(retryWindowSeconds(2)).toEqual({ minimum: 3, maximum: 5 });
+    expect(retryWindowSeconds(4, { baseSeconds: 2, maxSeconds: 6 })).toEqual({
+      minimum: 1 + 2 + 3,
+      maximum: 2 + 4 + 6,
+    });
+  });
+
+  it('when ApproximateReceiveCount has trailing text or is negative, then parseInt’s reading or 1 applies', () => {
+    expect(receiveCountOf({ ApproximateReceiveCount: '12abc' })).toBe(12);
+    expect(receiveCountOf({ ApproximateReceiveCount: '-2' })).toBe(1);
+    expect(receiveCountOf({ ApproximateReceiveCount: '1' })).toBe(1);
+  });
+});
