@@ -93,3 +93,20 @@ describe('actionFor', () => {
     });
   });
 });
+
+describe('readRegistration without a body', () => {
+  it('when the message has no body at all, then it is an empty body', () => {
+    expect(readRegistration(undefined)).toEqual({
+      ok: false,
+      reason: 'invalid_body',
+      detail: 'empty message body',
+    });
+  });
+
+  it('when the body is a JSON string or number, then it is not an object', () => {
+    expect(readRegistration('"text"')).toMatchObject({
+      detail: 'message body is not a JSON object',
+    });
+    expect(readRegistration('42')).toMatchObject({ detail: 'message body is not a JSON object' });
+  });
+});

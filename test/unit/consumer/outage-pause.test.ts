@@ -123,3 +123,91 @@ describe('outage pause', () => {
     expect(probes()).toBe(1);
   });
 });
+
+describe('outage pause, edges', () => {
+  it('when paused, then the log carries the probe status, detail and interval, at warn', async () => {
+    const unavailable: ReadinessResult = { ready: false, status: 503, detail: 'HTTP 503' };
+    const { pause, lines } = setUp([unavailable]);
+
+    await pause.confirmDown();
+
+    expect(lines()).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: 'consumer paused',
+        probeStatus: 503,
+        probeDetail: 'HTTP 503',
+        probeIntervalMs: PROBE_INTERVAL_MS,
+      }),
+    ]);
+  });
+
+  it('when the API was never down, then whenResumed resolves at once and nothing is probed in the background', async () => {
+    const { pause, clock, probes } = setUp([]);
+
+    await expect(pause.whenResumed()).resolves.toBeUndefined();
+    await clock.advance(10 * PROBE_INTERVAL_MS);
+
+    expect(probes()).toBe(0);
+    expect(clock.sleepers).toBe(0);
+  });
+
+  it('when closed before any failure, then a failure no longer probes and is not taken as an outage', async () => {
+    const { pause, probes, published } = setUp([down]);
+
+    pause.close();
+
+    expect(await pause.confirmDown()).toBe(false);
+    expect(probes()).toBe(0);
+    expect(pause.isPaused).toBe(false);
+    expect(published).toEqual([]);
+  });
+
+  it('when a close comes while the probe is out, then the API is reported down but nothing pauses', async () => {
+    let answer: (result: ReadinessResult) => void = () => undefined;
+    const clock = manualClock();
+    const { logger, lines } = capturingLogger();
+    const published: string[] = [];
+    const pause = createOutagePause({
+      probe: () => new Promise<ReadinessResult>((resolve) => (answer = resolve)),
+      probeIntervalMs: PROBE_INTERVAL_MS,
+      clock,
+      logger,
+      metrics: {
+        paused: () => published.push('paused'),
+        resumed: () => published.push('resumed'),
+        serverDefect: () => published.push('serverDefect'),
+      },
+    });
+
+    const verdict = pause.confirmDown();
+    pause.close();
+    answer(down);
+
+    expect(await verdict).toBe(true);
+    expect(pause.isPaused).toBe(false);
+    expect(published).toEqual([]);
+    expect(lines()).toEqual([]);
+    expect(clock.sleepers).toBe(0);
+  });
+
+  it('when the outage ends within the first interval, then its length is that interval, in seconds with fractions', async () => {
+    const { pause, clock, published, answerFromNowOn } = setUp([down]);
+    await pause.confirmDown();
+    answerFromNowOn(up);
+    await clock.advance(250);
+    expect(published).toEqual([['paused']]);
+
+    await clock.advance(PROBE_INTERVAL_MS - 250);
+
+    expect(published).toEqual([['paused'], ['resumed', 1]]);
+  });
+
+  it('when a probe after the pause is shared, then a second failure while paused costs no probe', async () => {
+    const { pause, probes } = setUp([down]);
+    await pause.confirmDown();
+
+    expect(await pause.confirmDown()).toBe(true);
+    expect(probes()).toBe(1);
+  });
+});
