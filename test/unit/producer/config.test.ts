@@ -116,3 +116,56 @@ describe('producer config', () => {
     }
   });
 });
+
+describe('producer config, exact results', () => {
+  test('when the secret comes from Secrets Manager, then the setting is frozen and holds only the ARN', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:header-AbCdEf';
+
+    const config = loadConfig({
+      ...validEnv(),
+      AUTH_HEADER_SECRET: undefined,
+      AUTH_SECRET_ARN: arn,
+    });
+
+    expect(config.headerSecret).toEqual({ kind: 'secrets-manager', secretArn: arn });
+    expect(Object.isFrozen(config.headerSecret)).toBe(true);
+  });
+
+  test('when the value is given, then the setting is frozen too', () => {
+    expect(Object.isFrozen(loadConfig(validEnv()).headerSecret)).toBe(true);
+  });
+
+  test('when API_URL is plain http off the machine, then the whole message is the transport rule', () => {
+    expect(problemWith({ ...validEnv(), API_URL: 'http://api.example.com' }).message).toBe(
+      'Invalid configuration: API_URL: must be https (plain http only to a loopback host such as ' +
+        '127.0.0.1 or localhost, or with ALLOW_PLAIN_HTTP_API=true)',
+    );
+  });
+
+  test('when both secret sources are set, then the message is the one shared rule', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:header-AbCdEf';
+
+    expect(problemWith({ ...validEnv(), AUTH_SECRET_ARN: arn }).message).toBe(
+      'Invalid configuration: AUTH_HEADER_SECRET: set exactly one of AUTH_HEADER_SECRET (the ' +
+        'value, locally) or AUTH_SECRET_ARN (in AWS), not both or neither',
+    );
+  });
+
+  test('when the header name and a timing of 1 ms are given, then they are used as given', () => {
+    const config = loadConfig({
+      ...validEnv(),
+      AUTH_HEADER_NAME: 'X-Origin-Verify',
+      API_TIMEOUT_MS: '1',
+      BREAKER_OPEN_MS: '1',
+    });
+
+    expect(config).toMatchObject({
+      authHeaderName: 'x-origin-verify',
+      apiTimeoutMs: 1,
+      breakerOpenMs: 1,
+    });
+    expect(problemWith({ ...validEnv(), BREAKER_OPEN_MS: '0' }).message).toMatch(
+      /^Invalid configuration: BREAKER_OPEN_MS: /,
+    );
+  });
+});
