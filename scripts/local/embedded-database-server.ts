@@ -46,7 +46,8 @@ export async function startEmbeddedDatabaseServer({
       stop: () =>
         (stopping ??= (async () => {
           await server.stop();
-          await db.close();
+          // A backend that exited cannot be closed either; closing would wait forever.
+          if (server.failure() === undefined) await db.close();
         })()),
     };
   } catch (error) {

@@ -138,6 +138,13 @@ export function passwordOf(message: FrontendMessage): string {
   return body.subarray(0, end === -1 ? body.length : end).toString('utf8');
 }
 
+/** The SQL text of a Query ('Q') or Parse ('P') message; undefined for any other message. */
+export function statementTextOf(message: FrontendMessage): string | undefined {
+  if (message.type !== 'Q' && message.type !== 'P') return undefined;
+  const fields = message.frame.subarray(5).toString('utf8').split('\0');
+  return message.type === 'Q' ? fields[0] : fields[1];
+}
+
 /** Every backend message of one type in `output`, as whole frames, in order. */
 export function backendMessagesOfType(output: Uint8Array, type: string): Buffer[] {
   const bytes = Buffer.from(output.buffer, output.byteOffset, output.byteLength);

@@ -15,6 +15,7 @@ import {
   readStartupPacket,
   readyForQuery,
   sessionStateAfter,
+  statementTextOf,
   type FrontendMessage,
   type StartupPacket,
 } from './pg-wire-messages';
@@ -31,14 +32,32 @@ export interface WireSessionSettings {
   /** A connection idle this long while it holds the database (in a transaction) is closed; 0 = never. */
   idleInTransactionTimeoutMs: number;
   log: (line: string) => void;
+  /**
+   * Why the database stopped answering, once it has: PGlite's backend cannot be restarted in
+   * the same instance, so every later session is refused with that reason instead of hanging.
+   */
+  failure: { reason: string | undefined };
 }
 
 /**
  * Messages after which the client waits for an answer: a simple Query, Sync (the end of an
- * extended-protocol batch), Flush, and the end of a COPY's data. Everything before one of them
- * runs as one batch, so no other client's messages can land in the middle of it.
+ * extended-protocol batch) and Flush. Everything before one of them runs as one batch, so no
+ * other client's messages can land in the middle of it.
  */
-const BATCH_ENDS = new Set(['Q', 'S', 'H', 'c', 'f']);
+const BATCH_ENDS = new Set(['Q', 'S', 'H']);
+/** The rest of what a client may send in a session: Parse, Bind, Execute, Describe, Close, FunctionCall. */
+const BATCH_PARTS = new Set(['P', 'B', 'E', 'D', 'C', 'F']);
+/**
+ * COPY's data messages: PostgreSQL ignores them outside a COPY, and no COPY from the client
+ * ever starts here (see COPY_FROM_CLIENT).
+ */
+const COPY_IN_MESSAGES = new Set(['d', 'c', 'f']);
+/**
+ * PGlite's backend exits for good on COPY … FROM STDIN sent as a protocol message, taking the
+ * database down with it for every client, so such statements are refused before they reach it.
+ * The check is textual: a statement that merely mentions both words is refused too.
+ */
+const COPY_FROM_CLIENT = /\bcopy\b[\s\S]*?\bfrom\s+stdin\b/i;
 
 /** Ends whatever the session was in the middle of (see `closeSession`). */
 const ROLLBACK_QUERY = (() => {
@@ -183,6 +202,7 @@ export class PgliteWireConnection {
   }
 
   private startSession(): void {
+    if (this.refusedForFailure()) return;
     this.phase = 'session';
     this.socket.write(
       Buffer.concat([
@@ -197,6 +217,15 @@ export class PgliteWireConnection {
   private onSessionMessage(message: FrontendMessage): void {
     if (message.type === 'X') {
       void this.close();
+      return;
+    }
+    if (COPY_IN_MESSAGES.has(message.type)) return;
+    // PGlite's backend waits forever on a message type it does not know, holding the database.
+    if (!BATCH_ENDS.has(message.type) && !BATCH_PARTS.has(message.type)) {
+      throw new ProtocolViolation(`invalid frontend message type ${JSON.stringify(message.type)}`);
+    }
+    if (COPY_FROM_CLIENT.test(statementTextOf(message) ?? '')) {
+      this.fail('0A000', 'COPY FROM STDIN is not supported by the embedded database; use INSERT');
       return;
     }
     this.batch.push(message.frame);
@@ -214,7 +243,7 @@ export class PgliteWireConnection {
 
   private async runBatch(batch: Buffer): Promise<void> {
     try {
-      if (this.isClosed()) return;
+      if (this.isClosed() || this.refusedForFailure()) return;
       this.releaseTurn ??= await takeExclusiveTurn(this.settings.db);
       // The client may have gone while this connection waited for its turn.
       if (this.isClosed()) return;
@@ -225,7 +254,8 @@ export class PgliteWireConnection {
     } catch (error) {
       // Not an SQL error (those come back as ErrorResponse in the output): the engine failed.
       const reason = error instanceof Error ? error.message : String(error);
-      this.settings.log(`the embedded database failed a batch: ${reason}`);
+      this.settings.failure.reason ??= reason;
+      this.settings.log(`the embedded database failed: ${reason}`);
       this.fail('XX000', `the embedded database failed: ${reason}`);
     } finally {
       this.batchesInFlight -= 1;
@@ -243,7 +273,8 @@ export class PgliteWireConnection {
   private async closeSession(): Promise<void> {
     if (this.releaseTurn === undefined) return;
     try {
-      if (this.sessionState !== 'I') {
+      // A failed backend answers nothing any more: there is nothing left to roll back.
+      if (this.sessionState !== 'I' && this.settings.failure.reason === undefined) {
         const { db } = this.settings;
         const output = await db.execProtocolRaw(Buffer.concat([ROLLBACK_QUERY, SYNC]));
         if (sessionStateAfter(output) !== 'I') {
@@ -261,6 +292,14 @@ export class PgliteWireConnection {
     } finally {
       this.giveTurnBack();
     }
+  }
+
+  /** Refuses the client when the database has failed; true if it did. */
+  private refusedForFailure(): boolean {
+    const { reason } = this.settings.failure;
+    if (reason === undefined) return false;
+    this.fail('57P03', `the embedded database stopped after an error (${reason}); restart it`);
+    return true;
   }
 
   private isClosed(): boolean {

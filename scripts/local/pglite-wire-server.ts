@@ -32,6 +32,8 @@ export interface PgliteWireServer {
   url: string;
   host: string;
   port: number;
+  /** Why PGlite stopped answering (its backend exited), or undefined while it works. */
+  failure(): string | undefined;
   /** Stops accepting, closes every connection (rolling back their open work); leaves `db` open. */
   stop(): Promise<void>;
 }
@@ -78,6 +80,7 @@ export async function startPgliteWireServer(
     parameterStatuses,
     idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs ?? 60_000,
     log,
+    failure: { reason: undefined as string | undefined },
   };
   const connections = new Set<PgliteWireConnection>();
   const server = createServer((socket: Socket) => {
@@ -102,6 +105,7 @@ export async function startPgliteWireServer(
     url: `postgres://${credentials}@${host}:${port}/${database}?sslmode=disable`,
     host,
     port,
+    failure: () => settings.failure.reason,
     stop: () =>
       (stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -173,6 +173,38 @@ describe('PGlite over the PostgreSQL wire protocol', () => {
     expect(rows[0]?.answer).toBe(42);
   });
 
+  it('when a client sends a message type PGlite does not know, then only its connection is closed', async () => {
+    const raw = await openRawPgSocket(server.port);
+    raw.socket.write(frontend.startup({ user: 'postgres', database: 'postgres' }));
+    await raw.waitForMessages('R');
+    raw.socket.write(frontend.password(PASSWORD));
+    await raw.waitForMessages('Z');
+
+    // A second password message, in the middle of a session.
+    raw.socket.write(frontend.password(PASSWORD));
+    await raw.closed;
+    const { rows } = await pool.query<{ answer: number }>('SELECT 42 AS answer');
+
+    expect(raw.received().toString('latin1')).toContain('C08P01');
+    expect(rows[0]?.answer).toBe(42);
+  });
+
+  it('when a client starts COPY FROM STDIN, then it is refused and the database keeps serving', async () => {
+    const table = await createTable();
+    const client = new pg.Client({ connectionString: server.url });
+    client.on('error', () => undefined);
+    await client.connect();
+
+    const refused = await client.query(`COPY ${table} FROM STDIN`).catch((error: unknown) => error);
+    await client.end().catch(() => undefined);
+    const { rows } = await pool.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM ${table}`,
+    );
+
+    expect(refused).toMatchObject({ code: '0A000' });
+    expect(rows[0]?.count).toBe(0);
+  });
+
   it('when a query is a psql-style simple query of several statements, then every result comes back', async () => {
     const table = tableName();
 
