@@ -115,7 +115,7 @@ describe('the local pipeline on its embedded database, reached by other processe
   }, 120_000);
 
   it('when npm run migrate is given the served database, then it finds every migration applied', async () => {
-    const result = await runScript('scripts/migrate.ts', ['latest'], {
+    const result = await runScript('scripts/local/migrate-pipeline-database.ts', ['latest'], {
       ...userEnv,
       DATABASE_URL: pipeline.settings.databaseUrl,
     });
