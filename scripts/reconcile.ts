@@ -7,6 +7,7 @@
  */
 import { LOCAL_PIPELINE_FILE, readPipelineSettings } from './local/pipeline-settings';
 import { runReconciler } from '../reconciler/main';
+import { emptySummary } from '../reconciler/reconcile';
 
 /** Takes `--settings-file <path>` (or `=<path>`) out of the arguments meant for the reconciler. */
 function takeSettingsFile(argv: readonly string[]): { settingsFile: string; rest: string[] } {
@@ -62,9 +63,7 @@ async function main(): Promise<number> {
   const env = await environment(settingsFile);
   if (typeof env === 'string') {
     process.stderr.write(`${env}\n`);
-    process.stdout.write(
-      `${JSON.stringify({ scanned: 0, created: 0, updated: 0, markedDeleted: 0, unchanged: 0, dryRun: process.argv.includes('--dry-run') })}\n`,
-    );
+    process.stdout.write(`${JSON.stringify(emptySummary(rest.includes('--dry-run')))}\n`);
     return 2;
   }
   // The AWS SDK (region, the local pool's endpoint, credentials) and the metrics switch read the

@@ -9,12 +9,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   AdminCreateUserCommand,
-  CognitoIdentityProviderClient,
+  type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import pg from 'pg';
 import { exitOf, spawnEntry } from '../../../scripts/local/child-process';
 import { freeLocalPort } from '../../../scripts/local/free-port';
 import { startLocalPipeline, type LocalPipeline } from '../../../scripts/local/local-pipeline';
+import { localUserPoolClient } from '../../../scripts/local/local-user-pool';
+import { reconcileSummary } from '../../helpers/reconcile-summary';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 
@@ -65,12 +67,7 @@ describe('the local pipeline on its embedded database, reached by other processe
       stdio: 'ignore',
       settingsFile,
     });
-    cognito = new CognitoIdentityProviderClient({
-      endpoint: pipeline.settings.cognitoEndpoint,
-      region: pipeline.settings.region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    cognito = localUserPoolClient(pipeline.settings.cognitoEndpoint);
     database = new pg.Pool({ connectionString: pipeline.settings.databaseUrl, max: 2 });
   }, 180_000);
 
@@ -109,8 +106,8 @@ describe('the local pipeline on its embedded database, reached by other processe
     );
 
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.lastLine)).toMatchObject({ created: 1, markedDeleted: 0 });
-    expect(JSON.parse(second.lastLine)).toMatchObject({ created: 0, updated: 0 });
+    expect(JSON.parse(first.lastLine)).toEqual(reconcileSummary({ scanned: 1, created: 1 }));
+    expect(JSON.parse(second.lastLine)).toEqual(reconcileSummary({ scanned: 1, unchanged: 1 }));
     expect(rows).toEqual([{ email, source: 'reconcile' }]);
   }, 120_000);
 
