@@ -17,7 +17,6 @@ import { ManualClock } from '../fixtures/manual-clock';
 import { migratorConfig } from '../migrations/index';
 import { createMirrorStore } from '../reconciler/mirror-store';
 import { reconcile } from '../reconciler/reconcile';
-import { upsertEach } from '../reconciler/upsert-each';
 import { LIST_USERS_MAX_PAGE_SIZE, listPoolUsers } from '../reconciler/user-pool-pager';
 import { machineInfo, writeResult } from './lib/results';
 
@@ -95,7 +94,7 @@ async function runSize(size: number): Promise<SizeResult> {
         maxRetries: 0,
         clock: new ManualClock(),
       }),
-      store: createMirrorStore(db, upsertEach(createUserRepository(db))),
+      store: createMirrorStore(db, createUserRepository(db)),
       userPoolId,
       runId: randomUUID(),
       dryRun: false,

@@ -1,14 +1,9 @@
 import type { Knex } from 'knex';
-import type { RegistrationChange } from '#contract/user';
+import type { UserRepository } from '../api/user-repository';
 import type { PoolRegistration } from './pool-user';
 
-/** What storing one registration did (the API's upsert vocabulary). */
-export type StoredChange = RegistrationChange;
-
-/** The API's one upsert statement in its multi-row form: one change per registration, any order. */
-export type UpsertMany = (
-  registrations: readonly PoolRegistration[],
-) => Promise<ReadonlyArray<{ sub: string; change: StoredChange }>>;
+/** The API's own storage of registrations, used in its multi-row form: one call per batch. */
+export type MirrorWriter = Pick<UserRepository, 'upsertMany'>;
 
 /** Counts of one batch: what the mirror holds now (or would, in a dry run). */
 export interface BatchCounts {
@@ -125,8 +120,11 @@ type Verdict = 'missing' | 'stale' | 'unchanged' | 'newer' | 'changed';
 
 const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
 
-/** The reconciler's data access: staging, classification, the sweep. Writes go through `upsertMany`. */
-export function createMirrorStore(db: Knex, upsertMany: UpsertMany): MirrorStore {
+/**
+ * The reconciler's data access: staging, classification, the sweep. Writes go through the API's
+ * upsert statement, one round trip per batch (`writer.upsertMany`).
+ */
+export function createMirrorStore(db: Knex, writer: MirrorWriter): MirrorStore {
   const countGone = async (
     runner: Knex | Knex.Transaction,
     runId: string,
@@ -175,7 +173,7 @@ export function createMirrorStore(db: Knex, upsertMany: UpsertMany): MirrorStore
         } else toWrite.add(sub);
       }
       if (toWrite.size === 0) return counts;
-      const changes = await upsertMany(registrations.filter(({ sub }) => toWrite.has(sub)));
+      const changes = await writer.upsertMany(registrations.filter(({ sub }) => toWrite.has(sub)));
       for (const { change } of changes) {
         if (change === 'created') counts.created += 1;
         else if (change === 'updated') counts.updated += 1;
