@@ -95,33 +95,34 @@ const LIVE_ROWS = `u.user_pool_id = :userPoolId AND u.deleted_at IS NULL`;
  */
 const UNSEEN_BEFORE_SCAN = `u.created_at < :scanStartedAt AND u.observed_at < :scanStartedAt`;
 
+/** Not staged by this run (a probe of reconcile_seen_run_sub_idx). */
+const NOT_SEEN = `NOT EXISTS (
+  SELECT 1 FROM reconcile_seen s WHERE s.run_id = CAST(:runId AS uuid) AND s.sub = u.sub
+)`;
+
 /**
- * Live rows and gone rows in one pass over the pool's live rows; the run's staged subs are
- * hashed once (a sub staged twice counts once).
+ * Live rows and gone rows in one pass over the pool's live rows. The staged subs are probed
+ * through their index row by row rather than joined as a set: the plan must not depend on
+ * statistics of a table that filled during this run (a set join planned for an "empty" table
+ * ran in quadratic time).
  */
 const COUNT_GONE_SQL = `
 SELECT count(*) AS live,
-  count(*) FILTER (WHERE s.sub IS NULL AND ${UNSEEN_BEFORE_SCAN}) AS gone
+  count(*) FILTER (WHERE ${UNSEEN_BEFORE_SCAN} AND ${NOT_SEEN}) AS gone
 FROM users u
-LEFT JOIN (SELECT DISTINCT sub FROM reconcile_seen WHERE run_id = CAST(:runId AS uuid)) s
-  ON s.sub = u.sub
 WHERE ${LIVE_ROWS}`;
 
 /**
  * A user gone from the pool is marked, never deleted. The mark counts as an observation made
  * when the scan began, so a registration of that user older than the scan (a late retry) is
- * refused as stale rather than bringing the user back. NOT EXISTS over the run's staged subs
- * is planned as a hash anti-join.
+ * refused as stale rather than bringing the user back.
  */
 const MARK_GONE_SQL = `
 WITH marked AS (
   UPDATE users u
   SET deleted_at = now(), updated_at = now(),
       observed_at = GREATEST(u.observed_at, CAST(:scanStartedAt AS timestamptz))
-  WHERE ${LIVE_ROWS} AND ${UNSEEN_BEFORE_SCAN}
-    AND NOT EXISTS (
-      SELECT 1 FROM reconcile_seen s WHERE s.run_id = CAST(:runId AS uuid) AND s.sub = u.sub
-    )
+  WHERE ${LIVE_ROWS} AND ${UNSEEN_BEFORE_SCAN} AND ${NOT_SEEN}
   RETURNING 1
 )
 SELECT count(*) AS marked FROM marked`;
