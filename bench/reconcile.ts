@@ -15,6 +15,7 @@ import { createUserRepository } from '../api/user-repository';
 import { generatedUser, ListUsersDouble } from '../fixtures/list-users-double';
 import { ManualClock } from '../fixtures/manual-clock';
 import { migratorConfig } from '../migrations/index';
+import { DEFAULT_BATCH_SIZE } from '../reconciler/config';
 import { createMirrorStore } from '../reconciler/mirror-store';
 import { reconcile } from '../reconciler/reconcile';
 import { LIST_USERS_MAX_PAGE_SIZE, listPoolUsers } from '../reconciler/user-pool-pager';
@@ -100,7 +101,7 @@ async function runSize(size: number): Promise<SizeResult> {
       dryRun: false,
       force: false,
       maxDeleteShare: 0.05,
-      batchSize: 1000,
+      batchSize: DEFAULT_BATCH_SIZE,
     });
     if (report.status !== 'complete')
       throw new Error(`run ${report.status}: ${String(report.error)}`);
