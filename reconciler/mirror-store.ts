@@ -176,7 +176,11 @@ export function createMirrorStore(db: Knex, writer: MirrorWriter): MirrorStore {
         } else toWrite.add(sub);
       }
       if (toWrite.size === 0) return counts;
-      const changes = await writer.upsertMany(registrations.filter(({ sub }) => toWrite.has(sub)));
+      const toStore = registrations.filter(({ sub }) => toWrite.has(sub));
+      const changes = await writer.upsertMany(toStore);
+      // A sub the pool listed twice in one batch is stored once, from its latest state; its other
+      // copies change nothing more, so the counts still add up to the users scanned.
+      counts.unchanged += toStore.length - changes.length;
       for (const { change } of changes) {
         if (change === 'created') counts.created += 1;
         else if (change === 'updated') counts.updated += 1;

@@ -58,4 +58,24 @@ describe(`the mirror store's sweep (${databaseKind})`, () => {
     expect(await deletedSubs()).toHaveLength(4);
     await store.endRun(runId);
   });
+
+  it('when the pool lists one new user twice in a batch, then it is created once and the copy counts as unchanged', async () => {
+    const users = createUserRepository(db);
+    const store = createMirrorStore(db, users);
+    const registration = {
+      ...newRegistration({ source: 'reconcile' }),
+      observedAt: new Date(Date.now() - 60_000).toISOString(),
+    };
+    const runId = randomUUID();
+
+    const counts = await store.applyBatch(
+      runId,
+      [registration, registration],
+      [registration.sub, registration.sub],
+      { dryRun: false },
+    );
+
+    expect(counts).toEqual({ created: 1, updated: 0, unchanged: 1, stale: 0 });
+    await store.endRun(runId);
+  });
 });
