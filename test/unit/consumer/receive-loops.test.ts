@@ -8,6 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import type { BatchHandler } from '../../../consumer/batch-handler';
 import { createReceiveLoops, type ReceiveLoopsOptions } from '../../../consumer/receive-loops';
+import { advance, runUntil, settle } from './support/fake-time';
 import { capturingLogger } from './support/log-lines';
 
 const QUEUE_URL = 'https://sqs.local/000000000000/registrations';
@@ -130,30 +131,6 @@ function receiveLoops(
     release: (index: number) => hanging[index]?.(),
     hangingCount: () => hanging.length,
   };
-}
-
-/** Lets every promise chain started so far run to its next timer. */
-async function settle(): Promise<void> {
-  for (let round = 0; round < 5; round += 1) {
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
-/** Runs due timers and the promise chains they start. */
-async function advance(ms: number): Promise<void> {
-  await settle();
-  await jest.advanceTimersByTimeAsync(ms);
-  await settle();
-}
-
-/** Moves the fake clock timer by timer, letting each chain settle, until `condition` holds. */
-async function runUntil(condition: () => boolean, maxTimers = 200): Promise<void> {
-  await settle();
-  for (let fired = 0; !condition(); fired += 1) {
-    if (fired >= maxTimers) throw new Error('condition not reached');
-    await jest.advanceTimersToNextTimerAsync();
-    await settle();
-  }
 }
 
 /** Stops the loops, moving the fake clock through sqs-consumer's wait for its last poll. */
