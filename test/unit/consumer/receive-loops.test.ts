@@ -6,8 +6,10 @@ import {
   type ReceiveMessageCommandOutput,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { BatchHandler } from '../../../consumer/batch-handler';
+import { createBatchHandler, type BatchHandler } from '../../../consumer/batch-handler';
+import { createConcurrencyLimit } from '../../../consumer/concurrency-limit';
 import { createReceiveLoops, type ReceiveLoopsOptions } from '../../../consumer/receive-loops';
+import { createWorkerLedger } from '../../../consumer/worker-ledger';
 import { advance, runUntil, settle } from './support/fake-time';
 import { capturingLogger } from './support/log-lines';
 
@@ -443,6 +445,67 @@ describe('receive loops', () => {
     ]);
     await advance(1);
     expect(sqsMock.commandCalls(ReceiveMessageCommand)).toHaveLength(2);
+    await loops.stop();
+  });
+
+  it('when only part of a batch delete fails, then only the failed messages count as such; the deleted ones settle', async () => {
+    const sqs = new SQSClient({ region: 'us-east-1' });
+    const sqsMock = mockClient(sqs);
+    const batch = [1, 2, 3].map(messageNumbered);
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: batch })
+      .callsFake(() => new Promise(() => undefined));
+    sqsMock.on(DeleteMessageBatchCommand).resolves({
+      Successful: [{ Id: 'm-1' }, { Id: 'm-3' }],
+      Failed: [{ Id: 'm-2', Code: 'ReceiptHandleIsInvalid', SenderFault: true }],
+    });
+    const { logger, lines } = capturingLogger();
+    const ledger = createWorkerLedger(logger);
+    const batches = createBatchHandler({
+      handleMessage: (message) =>
+        Promise.resolve({
+          kind: 'ack',
+          message,
+          report: {
+            messageId: message.MessageId,
+            sub: undefined,
+            receiveCount: 1,
+            outcome: 'delivered',
+          },
+        }),
+      limit: createConcurrencyLimit(10),
+      applyVisibility: () => Promise.resolve([]),
+      ledger,
+    });
+    const errors: Error[] = [];
+    const loops = createReceiveLoops({
+      sqs,
+      queueUrl: QUEUE_URL,
+      loopCount: 1,
+      batchSize: 10,
+      waitSeconds: 20,
+      visibilitySeconds: 45,
+      stopTimeoutMs: 0,
+      batches,
+      beforeReceive: () => Promise.resolve(),
+      logger,
+      onError: (error) => errors.push(error),
+    });
+
+    loops.start();
+    await advance(1);
+
+    expect(ledger.stats()).toEqual(
+      expect.objectContaining({ received: 3, delivered: 2, deleteFailed: 1, inFlight: 0 }),
+    );
+    expect(errors).toHaveLength(1);
+    expect(lines().filter((line) => line.level === 50)).toEqual([
+      expect.objectContaining({
+        msg: 'delete failed; the messages will be received and delivered again (the API is idempotent)',
+        messageIds: ['m-2'],
+      }),
+    ]);
     await loops.stop();
   });
 });
