@@ -445,7 +445,7 @@ describe('createWorker', () => {
   });
 
   it('when the API is down, then the worker pauses, and a stop ends the pause without another receive', async () => {
-    const { worker, settled, metricCalls, receives, sqsMock } = workerFor({
+    const { worker, settled, metricCalls, receives, sqsMock, messages } = workerFor({
       config: { receiveBatchSize: 10, deliveryConcurrency: 10 },
       batches: [[registrationMessage()]],
       deliver: () =>
@@ -473,6 +473,9 @@ describe('createWorker', () => {
     expect(receivesWhilePaused).toBe(1);
     expect(receives()).toBe(1);
     expect(final).toEqual({ ...zero, received: 1, retried: 1 });
+    expect(
+      messages('stop timeout reached with work in flight; those messages will be received again'),
+    ).toEqual([]);
   });
 
   it('when stopped twice, then both calls get the same stop, which reports the final counts once', async () => {
