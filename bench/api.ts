@@ -178,7 +178,9 @@ async function benchApi(
   const port = await freeLocalPort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const headerValue = newHeaderSecret();
-  const [apiBundle] = await buildServiceBundles({ rootDir: repoRoot });
+  const {
+    bundles: [apiBundle],
+  } = await buildServiceBundles({ rootDir: repoRoot });
   if (apiBundle === undefined) throw new Error('the API bundle was not built');
   const api = await startChildService({
     command: process.execPath,

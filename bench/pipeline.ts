@@ -30,10 +30,9 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { openDatabase } from '../api/database';
 import { MAX_RECEIVE_COUNT } from '../contract/delivery';
 import { spawnEntry, exitOf } from '../scripts/local/child-process';
-import { createProducerInvoker, mapConcurrently } from '../scripts/local/producer-invocations';
+import { mapConcurrently } from '../scripts/local/producer-invocations';
 import {
   createLocalSqsClient,
-  localCredentials,
   queueDepth,
   sendBodies,
   startLocalSqs,
@@ -41,6 +40,12 @@ import {
 import { freeLocalPort } from '../scripts/local/free-port';
 import { waitFor } from '../scripts/local/wait-for';
 import { postConfirmationEvent } from '../fixtures/cognito-events';
+import {
+  apiChildEnv,
+  consumerChildEnv,
+  loadDrillProducer,
+  type OutageDrillParts,
+} from '../fixtures/outage-drill';
 import { newHeaderSecret, newRegistration } from '../fixtures/registrations';
 import { createScratchServerDatabase, postgresTarget } from '../fixtures/test-database';
 import { answersOk, startChildService, type ChildService } from './lib/child-service';
@@ -438,16 +443,15 @@ async function main(): Promise<void> {
     const port = await freeLocalPort();
     const apiUrl = `http://127.0.0.1:${port}`;
     const headerSecret = newHeaderSecret();
+    const drill: OutageDrillParts = {
+      apiUrl,
+      headerName: HEADER_NAME,
+      headerSecret,
+      sqs: { endpoint: localSqs.endpoint, region: localSqs.region },
+    };
     const apiEnv: Record<string, string> = {
-      PATH: process.env['PATH'] ?? '',
+      ...apiChildEnv(drill, { port, database: { DATABASE_URL: scratch.url } }),
       NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: scratch.url,
-      MIGRATE_ON_START: 'true',
-      AUTH_HEADER_NAME: HEADER_NAME,
-      AUTH_HEADER_SECRETS: headerSecret,
-      LOG_LEVEL: 'warn',
     };
     const startApi = (): Promise<ChildService> =>
       startChildService({
@@ -462,23 +466,13 @@ async function main(): Promise<void> {
     cleanup.defer('stop api', () => api.stop());
 
     const consumerEnv = (queueUrl: string, dlqUrl: string, backoffMaxSeconds: number) => ({
-      PATH: process.env['PATH'] ?? '',
+      ...consumerChildEnv(drill, { queueUrl, dlqUrl }),
       NODE_ENV: 'production',
-      QUEUE_URL: queueUrl,
-      DLQ_URL: dlqUrl,
-      API_URL: apiUrl,
-      AUTH_HEADER_NAME: HEADER_NAME,
-      AUTH_HEADER_SECRET: headerSecret,
-      AWS_ENDPOINT_URL_SQS: localSqs.endpoint,
-      AWS_REGION: localSqs.region,
-      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
       DELIVERY_CONCURRENCY: String(parameters.concurrency),
       RECEIVE_BATCH_SIZE: String(RECEIVE_BATCH_SIZE),
       RECEIVE_WAIT_SECONDS: String(RECEIVE_WAIT_SECONDS),
       BACKOFF_BASE_SECONDS: '1',
       BACKOFF_MAX_SECONDS: String(backoffMaxSeconds),
-      LOG_LEVEL: 'warn',
     });
     const startConsumer = async (env: Record<string, string>): Promise<ChildService> => {
       // The consumer has no health endpoint; the figures start at its first delete, not its start.
@@ -493,25 +487,11 @@ async function main(): Promise<void> {
       return consumer;
     };
 
-    Object.assign(process.env, {
-      API_URL: apiUrl,
-      QUEUE_URL: fallbackQueues.queueUrl,
-      AUTH_HEADER_NAME: HEADER_NAME,
-      AUTH_HEADER_SECRET: headerSecret,
+    const producer = await loadDrillProducer(drill, {
+      queueUrl: fallbackQueues.queueUrl,
       // Long enough that the breaker stays open through the whole queue-path measurement.
-      BREAKER_OPEN_MS: String(30 * 60_000),
-      AWS_ENDPOINT_URL_SQS: localSqs.endpoint,
-      AWS_REGION: localSqs.region,
-      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-      // Thousands of per-call log lines would bury the figures; metrics are for CloudWatch.
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      POWERTOOLS_METRICS_DISABLED: 'true',
+      breakerOpenMs: 30 * 60_000,
     });
-    delete process.env['AUTH_SECRET_ARN'];
-    // Imported only now: the handler's logger and SQS client read the environment when loaded.
-    const { handler, onRegistrationOutcome } = await import('../producer/handler');
-    const producer = createProducerInvoker({ handler, observeOutcomes: onRegistrationOutcome });
     cleanup.defer('stop observing the handler', async () => producer.close());
     const pathCounts = { api: 0, queue: 0, other: 0 };
     const callHandler = async (): Promise<void> => {

@@ -99,7 +99,8 @@ export function createReceiveLoops({
       batchSize,
       waitTimeSeconds: waitSeconds,
       visibilityTimeout: visibilitySeconds,
-      // Both spellings: SQS prefers the newer one, local-aws-sqs only reads AttributeNames.
+      // Both spellings: SQS reads the newer MessageSystemAttributeNames; AttributeNames is the
+      // older one, which some SQS-compatible servers still read alone.
       attributeNames: ['All'],
       messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
       messageAttributeNames: ['All'],

@@ -9,8 +9,8 @@ const KEEP_ALIVE = { keepAlive: true, maxSockets: 64 } as const;
 /**
  * One keep-alive pool per process (a Lambda container, a consumer task), reused across
  * invocations: over TLS a fresh connection costs a handshake per request. node:http rather than
- * fetch: on Node 20 a fetch POST costs several times the CPU of the same request through
- * http.request, and the consumer makes one per queued message.
+ * fetch: a fetch POST measured several times the CPU of the same request through http.request
+ * (docs/benchmarks.md), and the consumer makes one per queued message.
  */
 const defaultAgents = {
   'http:': new http.Agent(KEEP_ALIVE),

@@ -18,7 +18,13 @@ import { openDatabase } from '../api/database';
 import { createUserRepository } from '../api/user-repository';
 import { loadConfig } from './config';
 import { createMirrorStore } from './mirror-store';
-import { exitCodeOf, reconcile, type ReconcileReport, type ReconcileSummary } from './reconcile';
+import {
+  emptySummary,
+  exitCodeOf,
+  reconcile,
+  type ReconcileReport,
+  type ReconcileSummary,
+} from './reconcile';
 import { listPoolUsers } from './user-pool-pager';
 import { upsertEach } from './upsert-each';
 
@@ -98,14 +104,7 @@ export async function runReconciler(options: RunReconcilerOptions): Promise<numb
   const say = (line: string): void => {
     stderr.write(`${line}\n`);
   };
-  const summary: ReconcileSummary = {
-    scanned: 0,
-    created: 0,
-    updated: 0,
-    markedDeleted: 0,
-    unchanged: 0,
-    dryRun: false,
-  };
+  const summary: ReconcileSummary = emptySummary(false);
   let exitCode = 1;
   try {
     const flags = parseFlags(options.argv);

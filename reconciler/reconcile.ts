@@ -13,6 +13,11 @@ export interface ReconcileSummary {
   dryRun: boolean;
 }
 
+/** The summary of a run that has not counted anything yet. */
+export function emptySummary(dryRun: boolean): ReconcileSummary {
+  return { scanned: 0, created: 0, updated: 0, markedDeleted: 0, unchanged: 0, dryRun };
+}
+
 /**
  * - `complete`: the whole pool was scanned and the sweep ran;
  * - `brake`: the whole pool was scanned but more rows looked gone than the brake allows, so none
@@ -73,14 +78,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const now = options.now ?? (() => performance.now());
   const startedAt = now();
   const scanStartedAt = new Date();
-  const summary: ReconcileSummary = {
-    scanned: 0,
-    created: 0,
-    updated: 0,
-    markedDeleted: 0,
-    unchanged: 0,
-    dryRun: options.dryRun,
-  };
+  const summary = emptySummary(options.dryRun);
   const report: ReconcileReport = {
     status: 'incomplete',
     summary,

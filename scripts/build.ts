@@ -11,6 +11,16 @@ export const SERVICE_ENTRIES = {
   reconciler: 'reconciler/main.ts',
 } as const;
 
+export interface ServiceBundles {
+  /** Absolute paths of the bundles written (not the migrations). */
+  bundles: string[];
+  /**
+   * The repository's files compiled into the bundles and migrations, relative to the root: what
+   * the image's build stage must copy.
+   */
+  sourceFiles: string[];
+}
+
 export interface BuildServiceBundlesOptions {
   /** Repository root holding package.json and the entries. @default the parent of scripts/ */
   rootDir?: string;
@@ -28,17 +38,17 @@ export interface BuildServiceBundlesOptions {
  * compiled in, because Node cannot load `.ts` files at run time.
  * Each migration is compiled on its own into `dist/migrations/`, where the migration runner finds
  * it on disk, as it finds the `.ts` files in migrations/ when run from source.
- * Returns the absolute paths of the bundles written (not the migrations).
  */
 export async function buildServiceBundles(
   options: BuildServiceBundlesOptions = {},
-): Promise<string[]> {
+): Promise<ServiceBundles> {
   const rootDir = options.rootDir ?? path.resolve(__dirname, '..');
   const outDir = options.outDir ?? path.join(rootDir, 'dist');
   const written: string[] = [];
+  const sourceFiles = new Set<string>();
   for (const [name, entry] of Object.entries(SERVICE_ENTRIES)) {
     const outfile = path.join(outDir, `${name}.js`);
-    await build({
+    const result = await build({
       absWorkingDir: rootDir,
       entryPoints: [path.join(rootDir, entry)],
       outfile,
@@ -49,13 +59,15 @@ export async function buildServiceBundles(
       format: 'cjs',
       sourcemap: 'linked',
       logLevel: 'warning',
+      metafile: true,
     });
     written.push(outfile);
+    for (const input of Object.keys(result.metafile.inputs)) sourceFiles.add(input);
   }
   const migrationFiles = fs
     .readdirSync(path.join(rootDir, 'migrations'))
     .filter((file) => MIGRATION_FILE.test(file) && file.endsWith('.ts'));
-  await build({
+  const migrations = await build({
     absWorkingDir: rootDir,
     entryPoints: migrationFiles.map((file) => path.join(rootDir, 'migrations', file)),
     outdir: path.join(outDir, 'migrations'),
@@ -65,13 +77,15 @@ export async function buildServiceBundles(
     target: 'node24',
     format: 'cjs',
     logLevel: 'warning',
+    metafile: true,
   });
-  return written;
+  for (const input of Object.keys(migrations.metafile.inputs)) sourceFiles.add(input);
+  return { bundles: written, sourceFiles: [...sourceFiles].sort() };
 }
 
 if (require.main === module) {
   buildServiceBundles().then(
-    (bundles) =>
+    ({ bundles }) =>
       process.stdout.write(
         `${bundles.map((file) => `built ${path.relative(process.cwd(), file)}`).join('\n')}\n`,
       ),

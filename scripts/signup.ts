@@ -23,7 +23,7 @@ import {
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { fetchInvocations } from './local/local-lambda';
-import { LOCAL_COGNITO_REGION } from './local/local-user-pool';
+import { localUserPoolClient } from './local/local-user-pool';
 import { LOCAL_PIPELINE_FILE, readPipelineSettings } from './local/pipeline-settings';
 import { mapConcurrently, type ProducerInvocation } from './local/producer-invocations';
 
@@ -151,13 +151,7 @@ function pathFromRecord(record: ProducerInvocation | undefined): 'api' | 'queue'
 async function localTarget(): Promise<PoolTarget | undefined> {
   const settings = await readPipelineSettings();
   if (settings === undefined) return undefined;
-  const cognito = new CognitoIdentityProviderClient({
-    endpoint: settings.cognitoEndpoint,
-    region: LOCAL_COGNITO_REGION,
-    // cognito-local checks no signatures, but the SDK will not sign without some.
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  const cognito = localUserPoolClient(settings.cognitoEndpoint);
   return {
     description: `the local user pool ${settings.userPoolId} at ${settings.cognitoEndpoint} (from ${LOCAL_PIPELINE_FILE})`,
     cognito,

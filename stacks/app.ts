@@ -4,7 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { CognitoUserSyncStack } from './cognito-user-sync-stack';
 import { readDeploymentSettings } from './settings';
 
-/** Repository root: where package.json, the Dockerfiles' context and the Lambda entry live. */
+/** Repository root: where package.json, the Dockerfile (its context) and the Lambda entry live. */
 export const SOURCE_ROOT = path.resolve(__dirname, '..');
 
 export interface CognitoUserSyncApp {

@@ -1,13 +1,13 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeImagePullWildcard } from './image-pull';
+import { SERVICE_RUNTIME_PLATFORM, serviceImage } from './service-image';
 
 /**
  * Time ECS gives the consumer between SIGTERM and SIGKILL (Fargate allows 120 s at most). It must
@@ -20,7 +20,7 @@ export const CONSUMER_DRAIN_TIMEOUT_MS = 30_000;
 export const CONSUMER_HEALTH_PORT = 8081;
 
 export interface ConsumerServiceProps {
-  /** Repository root: the Docker build context (`consumer/Dockerfile` under it). */
+  /** Repository root: the Docker build context (the Dockerfile's `consumer` target). */
   readonly sourceRoot: string;
   readonly cluster: ecs.ICluster;
   readonly registrationQueue: sqs.IQueue;
@@ -48,10 +48,9 @@ export class ConsumerService extends Construct {
   constructor(scope: Construct, id: string, props: ConsumerServiceProps) {
     super(scope, id);
 
-    const image = new ecrAssets.DockerImageAsset(this, 'Image', {
-      directory: props.sourceRoot,
-      file: 'consumer/Dockerfile',
-      platform: ecrAssets.Platform.LINUX_AMD64,
+    const image = serviceImage(this, 'Image', {
+      sourceRoot: props.sourceRoot,
+      target: 'consumer',
     });
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
@@ -62,13 +61,10 @@ export class ConsumerService extends Construct {
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: 256,
       memoryLimitMiB: 512,
-      runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-      },
+      runtimePlatform: SERVICE_RUNTIME_PLATFORM,
     });
     taskDefinition.addContainer('consumer', {
-      image: ecs.ContainerImage.fromDockerImageAsset(image),
+      image,
       essential: true,
       environment: {
         QUEUE_URL: props.registrationQueue.queueUrl,

@@ -3,7 +3,6 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -13,12 +12,13 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, metricNames, metricServices } from '../contract/metrics';
 import { acknowledgeImagePullWildcard } from './image-pull';
+import { SERVICE_RUNTIME_PLATFORM, serviceImage } from './service-image';
 
 /** How the task reaches Cognito's API. */
 export type CognitoRoute = 'nat' | 'interface-endpoint';
 
 export interface ReconcilerTaskProps {
-  /** Repository root: the Docker build context of the service image the task reuses. */
+  /** Repository root: the Docker build context (the task reuses the Dockerfile's `api` target). */
   readonly sourceRoot: string;
   readonly vpc: ec2.IVpc;
   readonly cluster: ecs.ICluster;
@@ -69,12 +69,8 @@ export class ReconcilerTask extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     const timeout = props.timeout ?? Duration.hours(1);
 
-    // Same Dockerfile and context as the API service: CDK hashes them into the same image asset.
-    const image = new ecrAssets.DockerImageAsset(this, 'Image', {
-      directory: props.sourceRoot,
-      file: 'api/Dockerfile',
-      platform: ecrAssets.Platform.LINUX_AMD64,
-    });
+    // The API service's target: CDK hashes both into the same image asset.
+    const image = serviceImage(this, 'Image', { sourceRoot: props.sourceRoot, target: 'api' });
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy,
@@ -83,13 +79,10 @@ export class ReconcilerTask extends Construct {
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: 256,
       memoryLimitMiB: 512,
-      runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-      },
+      runtimePlatform: SERVICE_RUNTIME_PLATFORM,
     });
     this.taskDefinition.addContainer('reconciler', {
-      image: ecs.ContainerImage.fromDockerImageAsset(image),
+      image,
       command: ['node', '--enable-source-maps', 'dist/reconciler.js'],
       essential: true,
       environment: {

@@ -2,7 +2,12 @@ import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { loadDatabaseConfig } from '../../api/database-config';
 import { exitOf, spawnEntry, stopChild } from './child-process';
+import {
+  startEmbeddedDatabaseServer,
+  type EmbeddedDatabaseServer,
+} from './embedded-database-server';
 import { startLocalCognito, type LocalCognito } from './local-cognito';
 import { startLocalSqs, type LocalSqs } from './local-sqs';
 import { loadLocalPipelineConfig, type LocalPipelineConfig } from './pipeline-config';
@@ -34,6 +39,11 @@ export interface LocalPipeline {
   settings: LocalPipelineSettings;
   /** The in-process queue server, when one was started. */
   localSqs: LocalSqs | undefined;
+  /**
+   * The embedded database, opened in this process and served on a loopback port to the API,
+   * the migrations and other clients; undefined when DATABASE_URL (or an external API) is used.
+   */
+  embeddedDatabase: EmbeddedDatabaseServer | undefined;
   /** The API child, when this pipeline started one (the newest one after a restart). */
   readonly api: ChildProcess | undefined;
   consumer: ChildProcess;
@@ -48,7 +58,10 @@ export interface LocalPipeline {
   }>;
   /** Starts the API child again on the same database and secret, resolving once it is ready. */
   restartApi(): Promise<void>;
-  /** The user pool and its trigger first, then the consumer (drain in-flight), the API, the queue server; idempotent. */
+  /**
+   * The user pool and its trigger first, then the consumer (drain in-flight), the API, the
+   * embedded database, the queue server; idempotent.
+   */
   stop(): Promise<void>;
 }
 
@@ -108,6 +121,7 @@ export async function startLocalPipeline({
   }
 
   let localSqs: LocalSqs | undefined;
+  let embeddedDatabase: EmbeddedDatabaseServer | undefined;
   let api: ChildProcess | undefined;
   let consumer: ChildProcess | undefined;
   let cognitoStarting: Promise<LocalCognito> | undefined;
@@ -115,6 +129,7 @@ export async function startLocalPipeline({
     if (cognitoStarting) await (await cognitoStarting.catch(() => undefined))?.stop();
     if (consumer) await stopChild(consumer);
     if (api) await stopChild(api, { timeoutMs: 15_000 });
+    if (embeddedDatabase) await embeddedDatabase.stop();
     if (localSqs) await localSqs.stop();
     if (settingsFile !== false) await removePipelineSettings(settingsFile);
   };
@@ -161,20 +176,35 @@ export async function startLocalPipeline({
     // Awaited below (or in cleanUp); until then a failure must not count as unhandled.
     cognitoStarting.catch(() => undefined);
     let apiEnv: NodeJS.ProcessEnv | undefined;
+    let databaseUrl = env['DATABASE_URL'] || undefined;
     if (externalApi) {
       log(`api: using ${apiUrl}`);
     } else {
+      const database = loadDatabaseConfig(env);
+      if (database.kind === 'embedded') {
+        embeddedDatabase = await startEmbeddedDatabaseServer({
+          dataDir: database.dataDir,
+          port: config.databasePort,
+          log: (line) => log(`database: ${line}`),
+        });
+        databaseUrl = embeddedDatabase.url;
+        log(
+          `database: embedded PGlite ${database.dataDir === undefined ? 'in memory' : `under ${database.dataDir}`}, served on 127.0.0.1:${embeddedDatabase.port}`,
+        );
+      }
       apiEnv = {
         ...baseEnv,
         PORT: String(apiPort),
         HOST: '127.0.0.1',
         AUTH_HEADER_NAME: headerName,
         AUTH_HEADER_SECRETS: headerSecret,
+        // The API and the migrations reach the embedded database as they reach RDS: over `pg`.
+        ...(embeddedDatabase
+          ? { DATABASE_URL: embeddedDatabase.url, DATABASE_SSL: 'disable' }
+          : {}),
       };
       if (existsSync(path.join('scripts', 'migrate.ts'))) {
-        log(
-          `database: ${env['DATABASE_URL'] ? 'DATABASE_URL' : 'embedded PGlite under .data/'}; migrating`,
-        );
+        log(`database: ${embeddedDatabase ? 'embedded' : 'DATABASE_URL'}; migrating`);
         const migrate = spawnEntry(path.join('scripts', 'migrate.ts'), {
           env: apiEnv,
           stdio,
@@ -225,7 +255,7 @@ export async function startLocalPipeline({
       userPoolClientId: cognito.pool.userPoolClientId,
       confirmationCode: cognito.pool.confirmationCode,
       lambdaEndpoint: cognito.lambda.endpoint,
-      ...(env['DATABASE_URL'] ? { databaseUrl: env['DATABASE_URL'] } : {}),
+      ...(databaseUrl ? { databaseUrl } : {}),
     };
     if (settingsFile !== false) await writePipelineSettings(settings, settingsFile);
 
@@ -240,6 +270,7 @@ export async function startLocalPipeline({
       config,
       settings,
       localSqs,
+      embeddedDatabase,
       get api() {
         return api;
       },

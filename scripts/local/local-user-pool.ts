@@ -2,6 +2,7 @@ import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { TRIGGER_TIMEOUT_MS } from '#contract/delivery';
 import { spawnLinkedEntry, stopChild } from './child-process';
 
@@ -161,4 +162,18 @@ export async function startLocalUserPool(options: LocalUserPoolOptions): Promise
       await stopChild(child, { timeoutMs: 5000 });
     },
   };
+}
+
+/**
+ * An SDK client for the local user pool at `endpoint`. cognito-local checks no signatures, but
+ * the SDK will not sign without some credentials. One attempt per call, as the reconciler's own
+ * client: the caller (the pager, a test) decides about retries, and a failure shows at once.
+ */
+export function localUserPoolClient(endpoint: string): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient({
+    endpoint,
+    region: LOCAL_COGNITO_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
 }

@@ -9,6 +9,8 @@ export interface LocalPipelineConfig {
   apiPort: number;
   /** The in-process SQS server's port (0 picks a free one). */
   sqsPort: number;
+  /** The port the embedded database is served on (0, the default, picks a free one). */
+  databasePort: number;
   /** Receives before the local queue moves a message to its DLQ. */
   maxReceiveCount: number;
   /** Pause before a dead API child is started again (the outage drill's length). */
@@ -19,6 +21,7 @@ export interface LocalPipelineConfig {
 const schema = z.object({
   PORT: envFields.port.default(3000),
   LOCAL_SQS_PORT: envFields.port.default(DEFAULT_LOCAL_SQS_PORT),
+  LOCAL_DATABASE_PORT: envFields.port.default(0),
   LOCAL_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(MAX_RECEIVE_COUNT),
   LOCAL_API_RESTART_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
   AUTH_HEADER_NAME: envFields.authHeaderName,
@@ -33,6 +36,7 @@ export function loadLocalPipelineConfig(env: NodeJS.ProcessEnv = process.env): L
   return Object.freeze({
     apiPort: vars.PORT,
     sqsPort: vars.LOCAL_SQS_PORT,
+    databasePort: vars.LOCAL_DATABASE_PORT,
     maxReceiveCount: vars.LOCAL_MAX_RECEIVE_COUNT,
     apiRestartDelayMs: vars.LOCAL_API_RESTART_DELAY_MS,
     headerName: vars.AUTH_HEADER_NAME,

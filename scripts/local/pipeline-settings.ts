@@ -21,7 +21,11 @@ export interface LocalPipelineSettings {
   confirmationCode: string;
   /** The local Lambda Invoke endpoint of the PostConfirmation trigger (and its invocation log). */
   lambdaEndpoint: string;
-  /** The database the API uses, when it is a PostgreSQL server (DATABASE_URL). */
+  /**
+   * The database the API uses: DATABASE_URL, or the embedded database `npm start` serves on a
+   * loopback port (its URL holds a password made for the run). Absent when an external API
+   * (API_URL) was given and no DATABASE_URL.
+   */
   databaseUrl?: string;
 }
 

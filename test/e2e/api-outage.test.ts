@@ -17,13 +17,14 @@ import type { Knex } from 'knex';
 import { openDatabase } from '../../api/database';
 import type { RegistrationOutcome } from '../../producer/registration-outcome';
 import { exitOf, spawnEntry, stopChild } from '../../scripts/local/child-process';
-import { localCredentials } from '../../scripts/local/local-sqs';
-import {
-  createProducerInvoker,
-  mapConcurrently,
-  type ProducerInvoker,
-} from '../../scripts/local/producer-invocations';
+import { mapConcurrently, type ProducerInvoker } from '../../scripts/local/producer-invocations';
 import { postConfirmationEvent } from '../../fixtures/cognito-events';
+import {
+  apiChildEnv,
+  consumerChildEnv,
+  loadDrillProducer,
+  type OutageDrillParts,
+} from '../../fixtures/outage-drill';
 import { queueDepth, startLocalSqs, type LocalSqs, type QueuePair } from '../helpers/local-sqs';
 import { newHeaderSecret } from '../../fixtures/registrations';
 import {
@@ -177,45 +178,30 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
       maxReceiveCount: E2E_MAX_RECEIVE_COUNT,
     });
 
-    let databaseEnv: NodeJS.ProcessEnv;
+    let databaseEnv: Record<string, string>;
     if (serverDatabaseUrl) {
       const scratch = await createScratchServerDatabase(serverDatabaseUrl);
       dropScratchDatabase = scratch.drop;
-      databaseEnv = { DATABASE_URL: scratch.url, MIGRATE_ON_START: 'true' };
+      databaseEnv = { DATABASE_URL: scratch.url };
     } else {
       pgliteDataDir = await mkdtemp(path.join(tmpdir(), 'e2e-pglite-'));
-      databaseEnv = { PGLITE_DATA_DIR: pgliteDataDir, MIGRATE_ON_START: 'true' };
+      databaseEnv = { PGLITE_DATA_DIR: pgliteDataDir };
     }
 
     const port = await freeLocalPort();
     apiUrl = `http://127.0.0.1:${port}`;
-    // Only what each service needs: nothing of this process's own configuration leaks in.
-    const baseEnv: NodeJS.ProcessEnv = {
-      PATH: process.env['PATH'],
-      HOME: process.env['HOME'],
-      LOG_LEVEL: 'warn',
-      AUTH_HEADER_NAME: 'x-custom-auth',
+    const drill: OutageDrillParts = {
+      apiUrl,
+      headerName: 'x-custom-auth',
+      headerSecret,
+      sqs: { endpoint: localSqs.endpoint, region: localSqs.region },
     };
-    apiEnv = {
-      ...baseEnv,
-      ...databaseEnv,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      AUTH_HEADER_SECRETS: headerSecret,
-    };
+    apiEnv = apiChildEnv(drill, { port, database: databaseEnv });
     api = startService('api/main.ts', apiEnv);
     consumer = startService('consumer/main.ts', {
-      ...baseEnv,
+      ...consumerChildEnv(drill, queues),
       // Info, for the 'consumer resumed' line (kept apart from the per-message lines).
       LOG_LEVEL: 'info',
-      QUEUE_URL: queues.queueUrl,
-      DLQ_URL: queues.dlqUrl,
-      API_URL: apiUrl,
-      AUTH_HEADER_SECRET: headerSecret,
-      AWS_ENDPOINT_URL_SQS: localSqs.endpoint,
-      AWS_REGION: localSqs.region,
-      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
       // The default backoff (5 s doubling): the pause, not a short backoff, rides out the outage.
       // Short long-polls only so the final stop is quick.
       RECEIVE_WAIT_SECONDS: '1',
@@ -223,24 +209,10 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
     });
 
     restoreEnv = isolateEnv(PRODUCER_ENV_NAMES);
-    Object.assign(process.env, {
-      API_URL: apiUrl,
-      QUEUE_URL: queues.queueUrl,
-      AUTH_HEADER_NAME: 'x-custom-auth',
-      AUTH_HEADER_SECRET: headerSecret,
-      API_TIMEOUT_MS: '1500',
-      BREAKER_OPEN_MS: String(PRODUCER_BREAKER_OPEN_MS),
-      AWS_ENDPOINT_URL_SQS: localSqs.endpoint,
-      AWS_REGION: localSqs.region,
-      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-      // 600 invocations' info/warn lines would drown the test output; errors still show.
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      POWERTOOLS_METRICS_DISABLED: 'true',
+    producer = await loadDrillProducer(drill, {
+      queueUrl: queues.queueUrl,
+      breakerOpenMs: PRODUCER_BREAKER_OPEN_MS,
     });
-    // Imported only now: the handler's logger and SQS client read the environment when loaded.
-    const { handler, onRegistrationOutcome } = await import('../../producer/handler');
-    producer = createProducerInvoker({ handler, observeOutcomes: onRegistrationOutcome });
 
     await waitUntilReady(api, apiUrl);
   }, API_READY_TIMEOUT_MS + 30_000);

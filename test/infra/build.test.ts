@@ -3,16 +3,57 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { App, Stack } from 'aws-cdk-lib';
 import { stop as stopEsbuild } from 'esbuild';
 import { buildServiceBundles, SERVICE_ENTRIES } from '../../scripts/build';
+import { SOURCE_ROOT } from '../../stacks/app';
+import { SERVICE_DOCKERFILE, serviceImage } from '../../stacks/service-image';
+
+interface DockerStage {
+  name: string;
+  /** Each COPY instruction's sources (without `--from` stages' own paths). */
+  copies: { from: string | undefined; sources: string[] }[];
+}
+
+/** The Dockerfile's stages and what each copies: enough to check it offline, without Docker. */
+function dockerStages(): DockerStage[] {
+  const stages: DockerStage[] = [];
+  const text = fs.readFileSync(path.join(SOURCE_ROOT, SERVICE_DOCKERFILE), 'utf8');
+  for (const line of text.split('\n')) {
+    const stage = /^FROM\s+\S+\s+AS\s+(\S+)/i.exec(line);
+    if (stage?.[1] !== undefined) stages.push({ name: stage[1], copies: [] });
+    const copy = /^COPY\s+(?:--from=(\S+)\s+)?(.+)$/i.exec(line);
+    if (copy?.[2] !== undefined) {
+      const words = copy[2].trim().split(/\s+/);
+      stages.at(-1)?.copies.push({ from: copy[1], sources: words.slice(0, -1) });
+    }
+  }
+  return stages;
+}
+
+function stageNamed(name: string): DockerStage {
+  const stage = dockerStages().find((candidate) => candidate.name === name);
+  if (stage === undefined) throw new Error(`the Dockerfile has no stage ${name}`);
+  return stage;
+}
+
+/** What a target takes from the build stage: the `dist/` paths its COPY --from=build names. */
+function builtFilesCopiedBy(target: string): string[] {
+  return stageNamed(target)
+    .copies.filter((copy) => copy.from === 'build')
+    .flatMap((copy) =>
+      copy.sources.map((source) => path.relative('/app', path.resolve('/app', source))),
+    );
+}
 
 describe("npm run build (the container images' bundles)", () => {
   let outDir: string;
   let bundles: string[];
+  let sourceFiles: string[];
 
   beforeAll(async () => {
     outDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'service-bundles-')), 'dist');
-    bundles = await buildServiceBundles({ outDir });
+    ({ bundles, sourceFiles } = await buildServiceBundles({ outDir }));
   }, 60_000);
 
   afterAll(async () => {
@@ -21,7 +62,7 @@ describe("npm run build (the container images' bundles)", () => {
     fs.rmSync(path.dirname(outDir), { recursive: true, force: true });
   });
 
-  test('writes api.js, consumer.js and migrate.js', () => {
+  test('writes api.js, consumer.js, migrate.js and reconciler.js', () => {
     expect(bundles.map((bundle) => path.basename(bundle)).sort()).toEqual(
       Object.keys(SERVICE_ENTRIES)
         .map((name) => `${name}.js`)
@@ -78,4 +119,62 @@ describe("npm run build (the container images' bundles)", () => {
       database: 'embedded',
     });
   }, 120_000);
+
+  describe('the Dockerfile (checked offline; Docker builds it at deploy time)', () => {
+    test('the api target carries the API, the migration runner with its migrations, and the reconciler; the consumer target the consumer alone', () => {
+      expect(builtFilesCopiedBy('api').sort()).toEqual(
+        [
+          'dist/api.js',
+          'dist/api.js.map',
+          'dist/migrate.js',
+          'dist/migrate.js.map',
+          'dist/migrations',
+          'dist/reconciler.js',
+          'dist/reconciler.js.map',
+        ].sort(),
+      );
+      expect(builtFilesCopiedBy('consumer').sort()).toEqual([
+        'dist/consumer.js',
+        'dist/consumer.js.map',
+      ]);
+      const shipped = [...builtFilesCopiedBy('api'), ...builtFilesCopiedBy('consumer')];
+      for (const bundle of bundles) {
+        expect(shipped).toContain(`dist/${path.basename(bundle)}`);
+      }
+    });
+
+    test('the build stage copies every file the bundles are compiled from', () => {
+      const copied = stageNamed('build')
+        .copies.filter((copy) => copy.from === undefined)
+        .flatMap((copy) => copy.sources);
+      const isCopied = (file: string) =>
+        copied.some(
+          (source) => file === source || file.startsWith(`${source.replace(/\/$/, '')}/`),
+        );
+      expect(sourceFiles.length).toBeGreaterThan(10);
+      expect(sourceFiles.filter((file) => !isCopied(file))).toEqual([]);
+    });
+
+    test('.dockerignore lets into the staged build context every file the build stage needs, and not node_modules', () => {
+      const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'image-context-')) });
+      const stack = new Stack(app, 'ImageContext');
+      // CDK stages the context when the asset is constructed, as `npm run synth` does.
+      serviceImage(stack, 'Image', { sourceRoot: SOURCE_ROOT, target: 'api' });
+      const [context] = fs
+        .readdirSync(app.outdir)
+        .filter((entry) => entry.startsWith('asset.'))
+        .map((entry) => path.join(app.outdir, entry));
+      if (context === undefined) throw new Error('no image asset was staged');
+      const needed = [
+        SERVICE_DOCKERFILE,
+        'package.json',
+        'package-lock.json',
+        'tsconfig.json',
+        ...sourceFiles,
+      ];
+      expect(needed.filter((file) => !fs.existsSync(path.join(context, file)))).toEqual([]);
+      expect(fs.existsSync(path.join(context, 'node_modules'))).toBe(false);
+      fs.rmSync(app.outdir, { recursive: true, force: true });
+    });
+  });
 });

@@ -219,6 +219,21 @@ function evaluatorOf(webAcl: WebACL): WafEvaluator {
   return new WafEvaluator(template, 'WebAcl', { getAtt: none, ref: none, secretJsonKey: none });
 }
 
+/** The rotation function of the stack's settings, on SDK clients the doubles intercept. */
+const rotationAgainstDoubles = (wafPropagationMs: number, sleep: () => Promise<void>) =>
+  createHeaderRotation({
+    secretsManager: new SecretsManagerClient({ region: 'eu-west-1' }),
+    waf: new WAFV2Client({ region: 'eu-west-1' }),
+    settings: {
+      webAcl: WEB_ACL,
+      guardRule: { ruleName: WAF_RULE_NAMES.allowSignedRegistration, headerName: HEADER },
+      headerValueLength: 48,
+      wafPropagationMs,
+      minRotationIntervalMs: 900_000,
+    },
+    sleep,
+  });
+
 const registration = (
   value: string | undefined,
   overrides: Partial<WafRequest> = {},
@@ -401,19 +416,8 @@ describe('header rotation while registrations flow', () => {
       ).length;
     };
 
-    const rotation = createHeaderRotation({
-      secretsManager: new SecretsManagerClient({ region: 'eu-west-1' }),
-      waf: new WAFV2Client({ region: 'eu-west-1' }),
-      settings: {
-        webAcl: WEB_ACL,
-        guardRule: { ruleName: WAF_RULE_NAMES.allowSignedRegistration, headerName: HEADER },
-        headerValueLength: 48,
-        wafPropagationMs: 75_000,
-        minRotationIntervalMs: 900_000,
-      },
-      // Registrations keep flowing while the function waits (propagation, lock back-off).
-      sleep: () => flow('while the function waits'),
-    });
+    // Registrations keep flowing while the function waits (propagation, lock back-off).
+    const rotation = rotationAgainstDoubles(75_000, () => flow('while the function waits'));
 
     // Another writer (a deploy, an operator) changes the WebACL between the function's read and
     // its update: the first UpdateWebACL meets a stale lock token.
@@ -500,18 +504,7 @@ describe('header rotation while registrations flow', () => {
       deployedWebAcl(json, webAclId, intrinsicsFor(secrets.valueAt('AWSCURRENT') ?? '')),
     );
     waf.install();
-    const rotation = createHeaderRotation({
-      secretsManager: new SecretsManagerClient({ region: 'eu-west-1' }),
-      waf: new WAFV2Client({ region: 'eu-west-1' }),
-      settings: {
-        webAcl: WEB_ACL,
-        guardRule: { ruleName: WAF_RULE_NAMES.allowSignedRegistration, headerName: HEADER },
-        headerValueLength: 48,
-        wafPropagationMs: 0,
-        minRotationIntervalMs: 900_000,
-      },
-      sleep: () => Promise.resolve(),
-    });
+    const rotation = rotationAgainstDoubles(0, () => Promise.resolve());
     const token = randomUUID();
     secrets.startRotation(token);
 

@@ -1,6 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { metricNames } from '../../contract/metrics';
-import { synthApp, TEST_HOSTED_ZONE, type SynthesizedApp } from './synth-app';
+import {
+  containerImageSources,
+  synthApp,
+  TEST_HOSTED_ZONE,
+  type SynthesizedApp,
+} from './synth-app';
 
 describe('reconciler task', () => {
   let synthesized: SynthesizedApp;
@@ -32,6 +37,15 @@ describe('reconciler task', () => {
         }),
       ]),
     });
+  });
+
+  test("when synthesized, then the task runs the Dockerfile's api target, the very image asset the API runs", () => {
+    const sources = containerImageSources(synthesized);
+    expect(sources.reconciler).toMatchObject({
+      dockerFile: 'Dockerfile',
+      dockerBuildTarget: 'api',
+    });
+    expect(sources.reconciler?.assetHash).toBe(sources.api?.assetHash);
   });
 
   test('when synthesized, then the task may call ListUsers on this pool only', () => {

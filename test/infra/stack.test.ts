@@ -9,7 +9,7 @@ import {
   MAX_RECEIVE_COUNT,
   REGISTRATION_RETENTION,
 } from '../../stacks/registration-queue';
-import { logicalIdsOf, synthApp, type SynthesizedApp } from './synth-app';
+import { containerImageSources, logicalIdsOf, synthApp, type SynthesizedApp } from './synth-app';
 
 const CERTIFICATE_ARN =
   'arn:aws:acm:eu-west-1:111122223333:certificate/00000000-0000-0000-0000-000000000000';
@@ -531,6 +531,16 @@ describe('CognitoUserSync stack', () => {
             Environment: Match.arrayWith([{ Name: 'DATABASE_SSL', Value: 'verify-full' }]),
           }),
         ]),
+      });
+    });
+
+    test("the api and migrate containers run the Dockerfile's api target, the consumer its consumer target", () => {
+      const sources = containerImageSources(synthesized);
+      expect(sources.api).toMatchObject({ dockerFile: 'Dockerfile', dockerBuildTarget: 'api' });
+      expect(sources.migrate).toEqual(sources.api);
+      expect(sources.consumer).toMatchObject({
+        dockerFile: 'Dockerfile',
+        dockerBuildTarget: 'consumer',
       });
     });
 

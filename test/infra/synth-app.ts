@@ -81,3 +81,47 @@ export function logicalIdsOf(json: TemplateJson, type: string, prefix = ''): str
     .map(([id]) => id)
     .sort();
 }
+
+/** Where a container's image comes from: the Dockerfile and target of its image asset. */
+export interface ContainerImageSource {
+  dockerFile: string | undefined;
+  dockerBuildTarget: string | undefined;
+  /** The asset's hash: containers built from the same target share it. */
+  assetHash: string;
+}
+
+/**
+ * The image source of every container in the stack, by container name, joined from the template
+ * (the image URI ends in the asset's hash) and the stack's asset manifest (which holds the
+ * Dockerfile and target Docker is given at deploy time). Reads the synthesized output directory.
+ */
+export function containerImageSources(
+  synthesized: SynthesizedApp,
+): Record<string, ContainerImageSource> {
+  const manifestFile = path.join(
+    synthesized.app.outdir,
+    `${synthesized.stack.artifactId}.assets.json`,
+  );
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as {
+    dockerImages?: Record<string, { source: { dockerFile?: string; dockerBuildTarget?: string } }>;
+  };
+  const sources: Record<string, ContainerImageSource> = {};
+  for (const resource of Object.values(synthesized.json.Resources)) {
+    if (resource.Type !== 'AWS::ECS::TaskDefinition') continue;
+    const containers = resource.Properties?.ContainerDefinitions as
+      { Name: string; Image: unknown }[] | undefined;
+    for (const container of containers ?? []) {
+      const assetHash = /:([0-9a-f]{64})"/.exec(JSON.stringify(container.Image))?.[1];
+      const image = assetHash === undefined ? undefined : manifest.dockerImages?.[assetHash];
+      if (assetHash === undefined || image === undefined) {
+        throw new Error(`container ${container.Name} has no image asset`);
+      }
+      sources[container.Name] = {
+        dockerFile: image.source.dockerFile,
+        dockerBuildTarget: image.source.dockerBuildTarget,
+        assetHash,
+      };
+    }
+  }
+  return sources;
+}

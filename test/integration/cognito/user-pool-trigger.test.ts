@@ -7,9 +7,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import {
   AdminCreateUserCommand,
-  CognitoIdentityProviderClient,
   ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
   ForgotPasswordCommand,
@@ -19,7 +19,7 @@ import type { Knex } from 'knex';
 import { freeLocalPort } from '../../../scripts/local/free-port';
 import { fetchInvocations } from '../../../scripts/local/local-lambda';
 import { startLocalPipeline, type LocalPipeline } from '../../../scripts/local/local-pipeline';
-import { LOCAL_USER_POOL_ID } from '../../../scripts/local/local-user-pool';
+import { LOCAL_USER_POOL_ID, localUserPoolClient } from '../../../scripts/local/local-user-pool';
 import { startTestApi, type TestApi } from '../../helpers/api-harness';
 import { newHeaderSecret } from '../../../fixtures/registrations';
 import { databaseKind, openTestDatabase } from '../../../fixtures/test-database';
@@ -107,12 +107,7 @@ describe(`the local user pool drives the producer (${databaseKind})`, () => {
       stdio: 'ignore',
       settingsFile: path.join(workDir, 'local-pipeline.json'),
     });
-    cognito = new CognitoIdentityProviderClient({
-      endpoint: pipeline.settings.cognitoEndpoint,
-      region: pipeline.settings.region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    cognito = localUserPoolClient(pipeline.settings.cognitoEndpoint);
   }, 120_000);
 
   afterAll(async () => {

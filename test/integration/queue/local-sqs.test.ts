@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { startLocalSqs, type LocalSqs } from '../../helpers/local-sqs';
 import { isolateEnv } from '../../helpers/process-env';
-import { uniqueQueueName } from './worker-harness';
+import { uniqueQueueName } from '../../helpers/worker-harness';
 
 /** What the local SQS server must do for the pipeline to behave as it would on SQS. */
 describe('local SQS server', () => {

@@ -1,49 +1,33 @@
 import path from 'node:path';
 import { exitOf, spawnEntry, stopChild } from '../../../scripts/local/child-process';
-import { queueDepth, sendBodies, startLocalSqs, type LocalSqs } from '../../helpers/local-sqs';
+import { queueDepth, sendBodies } from '../../helpers/local-sqs';
 import { waitFor } from '../../../scripts/local/wait-for';
 import { newHeaderSecret, newRegistration } from '../../../fixtures/registrations';
-import { created, startStubApi, type StubApi } from '../../helpers/stub-api';
+import { created } from '../../helpers/stub-api';
+import { useQueueTestRig } from '../../helpers/queue-test-rig';
 import type { Worker, WorkerStats } from '../../../consumer/create-worker';
-import { startTestWorker, uniqueQueueName } from './worker-harness';
+import { uniqueQueueName } from '../../helpers/worker-harness';
 
 describe('consumer shutdown', () => {
-  let localSqs: LocalSqs;
-  let api: StubApi;
-
-  beforeAll(async () => {
-    localSqs = await startLocalSqs();
-  });
-
-  beforeEach(async () => {
-    api = await startStubApi();
-  });
-
-  afterEach(async () => {
-    await api.close();
-  });
-
-  afterAll(async () => {
-    await localSqs.stop();
-  });
+  const rig = useQueueTestRig();
 
   it('when a stop comes with deliveries in flight, then they finish and are deleted, the rest stay queued, and nothing is delivered twice', async () => {
-    const queues = await localSqs.createQueuePair(uniqueQueueName('stop'));
+    const queues = await rig.localSqs.createQueuePair(uniqueQueueName('stop'));
     const registrations = Array.from({ length: 8 }, () => newRegistration());
     const held: Array<() => void> = [];
-    api.setBehaviour(
+    rig.api.setBehaviour(
       (request) => new Promise((resolve) => held.push(() => resolve(created(request)))),
     );
     await sendBodies(
-      localSqs.sqs,
+      rig.localSqs.sqs,
       queues.queueUrl,
       registrations.map((r) => JSON.stringify(r)),
     );
-    const first = startTestWorker(localSqs, queues, api, {
+    const first = rig.startWorker(queues, {
       receiveBatchSize: 4,
       deliveryConcurrency: 4,
     });
-    await waitFor(() => api.inFlight === 4, { what: 'four deliveries held by the API' });
+    await waitFor(() => rig.api.inFlight === 4, { what: 'four deliveries held by the API' });
 
     const stopping = first.worker.stop();
     held.splice(0).forEach((release) => release());
@@ -57,32 +41,32 @@ describe('consumer shutdown', () => {
       released: 0,
       inFlight: 0,
     });
-    expect(await queueDepth(localSqs.sqs, queues.queueUrl)).toEqual({
+    expect(await queueDepth(rig.localSqs.sqs, queues.queueUrl)).toEqual({
       visible: 4,
       inFlight: 0,
       total: 4,
     });
 
-    api.setBehaviour(created);
-    const second = startTestWorker(localSqs, queues, api);
+    rig.api.setBehaviour(created);
+    const second = rig.startWorker(queues);
     await waitFor(() => second.worker.stats().delivered === 4, { what: 'the rest delivered' });
     await second.worker.stop();
 
-    const subs = api.requests.map((request) => request.body['sub']);
+    const subs = rig.api.requests.map((request) => request.body['sub']);
     expect(subs).toHaveLength(8);
     expect(new Set(subs)).toEqual(new Set(registrations.map((r) => r.sub)));
-    expect(await queueDepth(localSqs.sqs, queues.queueUrl)).toMatchObject({ total: 0 });
+    expect(await queueDepth(rig.localSqs.sqs, queues.queueUrl)).toMatchObject({ total: 0 });
   });
 
   it('when messages arrive during the last long poll after a stop, then they are handed back at once, not delivered or hidden', async () => {
-    const queues = await localSqs.createQueuePair(uniqueQueueName('late'));
+    const queues = await rig.localSqs.createQueuePair(uniqueQueueName('late'));
     const bodies = [JSON.stringify(newRegistration()), JSON.stringify(newRegistration())];
     const stop: { requested?: Promise<WorkerStats> } = {};
     let worker: Worker | undefined;
     // The worker's first receive is held until a stop has begun and both messages are on the
     // queue, so that receive is, deterministically, the last long poll after a stop.
     const middlewareName = `stopDuringPoll-${queues.queueUrl}`;
-    localSqs.sqs.middlewareStack.add(
+    rig.localSqs.sqs.middlewareStack.add(
       (next, context) => async (args) => {
         const input = args.input as { QueueUrl?: string };
         if (
@@ -92,35 +76,35 @@ describe('consumer shutdown', () => {
           worker !== undefined
         ) {
           stop.requested = worker.stop();
-          await sendBodies(localSqs.sqs, queues.queueUrl, bodies);
+          await sendBodies(rig.localSqs.sqs, queues.queueUrl, bodies);
         }
         return next(args);
       },
       { step: 'initialize', name: middlewareName },
     );
     try {
-      worker = startTestWorker(localSqs, queues, api, { receiveWaitSeconds: 3 }).worker;
+      worker = rig.startWorker(queues, { receiveWaitSeconds: 3 }).worker;
       await waitFor(() => stop.requested !== undefined, {
         what: 'the stop during the first receive',
       });
       const final = await stop.requested;
 
       expect(final).toMatchObject({ received: 2, released: 2, delivered: 0 });
-      expect(api.requests).toHaveLength(0);
-      expect(await queueDepth(localSqs.sqs, queues.queueUrl)).toEqual({
+      expect(rig.api.requests).toHaveLength(0);
+      expect(await queueDepth(rig.localSqs.sqs, queues.queueUrl)).toEqual({
         visible: 2,
         inFlight: 0,
         total: 2,
       });
     } finally {
-      localSqs.sqs.middlewareStack.remove(middlewareName);
+      rig.localSqs.sqs.middlewareStack.remove(middlewareName);
     }
   });
 
   it('when `npm run consumer` gets SIGTERM, then it stops polling, logs its counters and exits 0', async () => {
-    const queues = await localSqs.createQueuePair(uniqueQueueName('sigterm'));
+    const queues = await rig.localSqs.createQueuePair(uniqueQueueName('sigterm'));
     const headerSecret = newHeaderSecret();
-    await sendBodies(localSqs.sqs, queues.queueUrl, [
+    await sendBodies(rig.localSqs.sqs, queues.queueUrl, [
       JSON.stringify(newRegistration()),
       JSON.stringify(newRegistration()),
     ]);
@@ -131,11 +115,11 @@ describe('consumer shutdown', () => {
         PATH: process.env['PATH'],
         QUEUE_URL: queues.queueUrl,
         DLQ_URL: queues.dlqUrl,
-        API_URL: api.url,
+        API_URL: rig.api.url,
         AUTH_HEADER_SECRET: headerSecret,
         RECEIVE_WAIT_SECONDS: '1',
-        AWS_ENDPOINT_URL_SQS: localSqs.endpoint,
-        AWS_REGION: localSqs.region,
+        AWS_ENDPOINT_URL_SQS: rig.localSqs.endpoint,
+        AWS_REGION: rig.localSqs.region,
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
       },

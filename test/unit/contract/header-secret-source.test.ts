@@ -15,6 +15,21 @@ describe('header secret sources', () => {
     secretsManager.reset();
   });
 
+  /** A source whose secret first holds `before` alone, then (rotated) `after` with `before` as previous. */
+  function rotatingSecretSource(options: { minRefreshIntervalSeconds?: number } = {}) {
+    const [before, after] = [newHeaderSecret(), newHeaderSecret()];
+    secretsManager
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: JSON.stringify({ current: before }) })
+      .resolves({ SecretString: JSON.stringify({ current: after, previous: before }) });
+    const source = secretsManagerHeaderSecretSource({
+      secretArn: SECRET_ARN,
+      client: new SecretsManagerClient({ region: 'eu-west-1' }),
+      ...options,
+    });
+    return { before, after, source };
+  }
+
   it('when values are static, then the first is sent and all are accepted', async () => {
     const [current, previous] = [newHeaderSecret(), newHeaderSecret()];
     const source = staticHeaderSecretSource([current, previous]);
@@ -44,16 +59,7 @@ describe('header secret sources', () => {
   });
 
   it('when a refresh is asked for, then it re-reads the secret, at most once per interval', async () => {
-    const [before, after] = [newHeaderSecret(), newHeaderSecret()];
-    secretsManager
-      .on(GetSecretValueCommand)
-      .resolvesOnce({ SecretString: JSON.stringify({ current: before }) })
-      .resolves({ SecretString: JSON.stringify({ current: after, previous: before }) });
-    const source = secretsManagerHeaderSecretSource({
-      secretArn: SECRET_ARN,
-      client: new SecretsManagerClient({ region: 'eu-west-1' }),
-      minRefreshIntervalSeconds: 60,
-    });
+    const { before, after, source } = rotatingSecretSource({ minRefreshIntervalSeconds: 60 });
     expect(await source.currentValue()).toBe(before);
 
     expect(await source.refresh()).toBe(true);
@@ -63,15 +69,7 @@ describe('header secret sources', () => {
   });
 
   it('when several requests ask for a refresh at once, then they share one re-read and all see the new value', async () => {
-    const [before, after] = [newHeaderSecret(), newHeaderSecret()];
-    secretsManager
-      .on(GetSecretValueCommand)
-      .resolvesOnce({ SecretString: JSON.stringify({ current: before }) })
-      .resolves({ SecretString: JSON.stringify({ current: after, previous: before }) });
-    const source = secretsManagerHeaderSecretSource({
-      secretArn: SECRET_ARN,
-      client: new SecretsManagerClient({ region: 'eu-west-1' }),
-    });
+    const { before, after, source } = rotatingSecretSource();
     await source.acceptedValues();
 
     const refreshed = await Promise.all([source.refresh(), source.refresh(), source.refresh()]);

@@ -7,6 +7,7 @@ describe('local pipeline configuration', () => {
     expect(loadLocalPipelineConfig({})).toEqual({
       apiPort: 3000,
       sqsPort: 9324,
+      databasePort: 0,
       maxReceiveCount: MAX_RECEIVE_COUNT,
       apiRestartDelayMs: 15_000,
       headerName: 'x-custom-auth',
@@ -18,6 +19,7 @@ describe('local pipeline configuration', () => {
       loadLocalPipelineConfig({
         PORT: '3100',
         LOCAL_SQS_PORT: '0',
+        LOCAL_DATABASE_PORT: '15432',
         LOCAL_MAX_RECEIVE_COUNT: '3',
         LOCAL_API_RESTART_DELAY_MS: '0',
         AUTH_HEADER_NAME: 'X-Origin-Auth',
@@ -25,6 +27,7 @@ describe('local pipeline configuration', () => {
     ).toEqual({
       apiPort: 3100,
       sqsPort: 0,
+      databasePort: 15432,
       maxReceiveCount: 3,
       apiRestartDelayMs: 0,
       headerName: 'x-origin-auth',
@@ -36,6 +39,7 @@ describe('local pipeline configuration', () => {
     ['LOCAL_API_RESTART_DELAY_MS', '-1'],
     ['LOCAL_MAX_RECEIVE_COUNT', '0'],
     ['LOCAL_SQS_PORT', '70000'],
+    ['LOCAL_DATABASE_PORT', 'pg'],
     ['PORT', 'http'],
   ])('when %s is %j, then start-up fails naming the variable', (name, value) => {
     const error = configErrorFrom(() => loadLocalPipelineConfig({ [name]: value }));

@@ -104,40 +104,39 @@ describe('registrar', () => {
       },
     );
 
-    test('when the API does not answer in time, then the registration is queued with reason timeout', async () => {
-      // Arrange
-      stub.respondWith('hang');
-      const fixture = registrarFixture({ apiUrl: stub.url, apiTimeoutMs: 200 });
-      const event = postConfirmationEvent();
+    test.each([
+      {
+        failure: 'does not answer in time',
+        reason: 'timeout',
+        arrange: () => {
+          stub.respondWith('hang');
+          return Promise.resolve({ apiUrl: stub.url, apiTimeoutMs: 200 });
+        },
+      },
+      {
+        failure: 'refuses connections',
+        reason: 'network',
+        arrange: async () => ({ apiUrl: await refusedUrl() }),
+      },
+    ])(
+      'when the API $failure, then the registration is queued with reason $reason',
+      async ({ reason, arrange }) => {
+        // Arrange
+        const fixture = registrarFixture(await arrange());
+        const event = postConfirmationEvent();
 
-      // Act
-      const outcome = await fixture.registrar.register(event, fakeLambdaContext());
+        // Act
+        const outcome = await fixture.registrar.register(event, fakeLambdaContext());
 
-      // Assert
-      expect(outcome).toEqual(expect.objectContaining({ path: 'queue', reason: 'timeout' }));
-      expect(fixture.sqsMock).toHaveReceivedCommandWith(SendMessageCommand, {
-        MessageAttributes: expect.objectContaining({
-          reason: { DataType: 'String', StringValue: 'timeout' },
-        }),
-      });
-    });
-
-    test('when the API refuses connections, then the registration is queued with reason network', async () => {
-      // Arrange
-      const fixture = registrarFixture({ apiUrl: await refusedUrl() });
-      const event = postConfirmationEvent();
-
-      // Act
-      const outcome = await fixture.registrar.register(event, fakeLambdaContext());
-
-      // Assert
-      expect(outcome).toEqual(expect.objectContaining({ path: 'queue', reason: 'network' }));
-      expect(fixture.sqsMock).toHaveReceivedCommandWith(SendMessageCommand, {
-        MessageAttributes: expect.objectContaining({
-          reason: { DataType: 'String', StringValue: 'network' },
-        }),
-      });
-    });
+        // Assert
+        expect(outcome).toEqual(expect.objectContaining({ path: 'queue', reason }));
+        expect(fixture.sqsMock).toHaveReceivedCommandWith(SendMessageCommand, {
+          MessageAttributes: expect.objectContaining({
+            reason: { DataType: 'String', StringValue: reason },
+          }),
+        });
+      },
+    );
 
     test('when a registration is queued, then the body is the registration stamped with the invocation time, which the API attempt sent too', async () => {
       // Arrange

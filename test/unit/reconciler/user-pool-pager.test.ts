@@ -96,37 +96,42 @@ describe('listPoolUsers', () => {
     expect(retries).toEqual([250, 500]);
   });
 
-  it('when throttling outlasts the retries mid-scan, then the scan ends as throttled after the pages it had', async () => {
-    const clock = new ManualClock();
-    const double = new ListUsersDouble({
-      size: 600,
-      userAt: (i) => generatedUser(i),
-      throttle: (call) => call >= 3,
-    });
-    wire(double, clock);
+  it.each([
+    {
+      failure: 'throttling outlasts the retries',
+      reason: 'throttled',
+      misbehave: { throttle: (call: number) => call >= 3 },
+      maxRetries: 2,
+      pagesKept: 2,
+      calls: 2 + 3,
+    },
+    {
+      failure: 'Cognito fails and keeps failing',
+      reason: 'failed',
+      misbehave: { fail: (call: number) => call >= 4 },
+      maxRetries: 1,
+      pagesKept: 3,
+      calls: 3 + 2,
+    },
+  ])(
+    'when $failure mid-scan, then the scan ends as $reason after the pages it had',
+    async ({ reason, misbehave, maxRetries, pagesKept, calls }) => {
+      const clock = new ManualClock();
+      const double = new ListUsersDouble({
+        size: 600,
+        userAt: (i) => generatedUser(i),
+        ...misbehave,
+      });
+      wire(double, clock);
 
-    const { pages, error } = await scan({ clock, maxRetries: 2 });
+      const { pages, error } = await scan({ clock, maxRetries });
 
-    expect(pages).toHaveLength(2);
-    expect(error).toBeInstanceOf(IncompleteScanError);
-    expect((error as IncompleteScanError).reason).toBe('throttled');
-    expect(double.calls).toBe(2 + 3);
-  });
-
-  it('when Cognito fails mid-scan and keeps failing, then the scan ends as failed', async () => {
-    const clock = new ManualClock();
-    const double = new ListUsersDouble({
-      size: 600,
-      userAt: (i) => generatedUser(i),
-      fail: (call) => call >= 4,
-    });
-    wire(double, clock);
-
-    const { pages, error } = await scan({ clock, maxRetries: 1 });
-
-    expect(pages).toHaveLength(3);
-    expect((error as IncompleteScanError).reason).toBe('failed');
-  });
+      expect(pages).toHaveLength(pagesKept);
+      expect(error).toBeInstanceOf(IncompleteScanError);
+      expect((error as IncompleteScanError).reason).toBe(reason);
+      expect(double.calls).toBe(calls);
+    },
+  );
 
   it('when the pool does not exist, then the scan fails at once without retrying', async () => {
     const clock = new ManualClock();

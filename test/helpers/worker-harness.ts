@@ -3,12 +3,12 @@ import pino from 'pino';
 import { staticHeaderSecretSource } from '#contract/header-secret-source';
 import { createReadinessProbe } from '#contract/readiness-probe';
 import { createRegistrationClient } from '#contract/registration-client';
-import type { ConsumerMetrics } from '../../../consumer/consumer-metrics';
-import type { DeadLetterSender } from '../../../consumer/dead-letter';
-import { createWorker, type Worker, type WorkerConfig } from '../../../consumer/create-worker';
-import type { LocalSqs, QueuePair } from '../../helpers/local-sqs';
-import { newHeaderSecret } from '../../../fixtures/registrations';
-import type { StubApi } from '../../helpers/stub-api';
+import type { ConsumerMetrics } from '../../consumer/consumer-metrics';
+import type { DeadLetterSender } from '../../consumer/dead-letter';
+import { createWorker, type Worker, type WorkerConfig } from '../../consumer/create-worker';
+import type { LocalSqs, QueuePair } from './local-sqs';
+import { newHeaderSecret } from '../../fixtures/registrations';
+import type { StubApi } from './stub-api';
 
 export const HEADER_NAME = 'x-custom-auth';
 

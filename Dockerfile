@@ -1,12 +1,17 @@
 # syntax=docker/dockerfile:1
-# API image. Build context: the repository root (the bundle needs contract/ and migrations/).
-#   docker build -f api/Dockerfile --platform linux/amd64 .
-# The same image runs the migrations (`node dist/migrate.js latest`) before the API starts, and
-# the scheduled reconciliation (`node dist/reconciler.js`).
+# The service images, one target each. Build context: the repository root (the bundles need
+# contract/, migrations/ and the api's database modules).
+#   docker build --target api      --platform linux/amd64 .   # API, migrations, reconciler
+#   docker build --target consumer --platform linux/amd64 .   # queue worker
+# The api image also runs the migrations (`node dist/migrate.js latest`) before the API starts,
+# and the scheduled reconciliation (`node dist/reconciler.js`).
 
-FROM node:24-bookworm-slim AS build
+FROM node:24-bookworm-slim AS base
 WORKDIR /app
 COPY package.json package-lock.json ./
+
+# Every bundle at once (scripts/build.ts): one cached stage serves both targets.
+FROM base AS build
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY contract ./contract
@@ -17,12 +22,18 @@ COPY reconciler ./reconciler
 COPY scripts/build.ts scripts/migrate.ts scripts/migrate-config.ts scripts/app-role.ts scripts/scram-verifier.ts ./scripts/
 RUN npm run build
 
-FROM node:24-bookworm-slim AS runtime
+FROM base AS runtime
 ENV NODE_ENV=production
-WORKDIR /app
-COPY package.json package-lock.json ./
 # No production dependency has an install script; refusing them keeps the runtime stage inert.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM runtime AS consumer
+COPY --from=build /app/dist/consumer.js /app/dist/consumer.js.map ./dist/
+USER node
+CMD ["node", "--enable-source-maps", "dist/consumer.js"]
+
+# Last, so a build without --target gives the API image.
+FROM runtime AS api
 COPY --from=build /app/dist/api.js /app/dist/api.js.map /app/dist/migrate.js /app/dist/migrate.js.map /app/dist/reconciler.js /app/dist/reconciler.js.map ./dist/
 # The migration runner finds the compiled migrations on disk, beside it.
 COPY --from=build /app/dist/migrations ./dist/migrations
