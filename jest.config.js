@@ -13,8 +13,9 @@ module.exports = {
     '^.+\\.ts$': ['@swc/jest', { module: { type: 'commonjs', ignoreDynamic: true } }],
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  // `npm run synth` stages the image's build context (package.json included) into cdk.out/.
-  modulePathIgnorePatterns: ['<rootDir>/cdk.out/'],
+  // Stryker's sandbox copies the tree, and `npm run synth` stages the image's build context
+  // (package.json included) into cdk.out/: jest must not see either as a second copy of modules.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/', '<rootDir>/reports/', '<rootDir>/cdk.out/'],
   setupFilesAfterEnv: ['<rootDir>/test/helpers/jest-setup.ts'],
   // Two cores: one worker per core; most suites wait on I/O, not CPU.
   maxWorkers: 2,
