@@ -99,25 +99,25 @@ function loopbackServerUrl(raw: string): string {
 }
 
 /**
- * The API's own upsert with its six placeholders replaced by per-transaction values: a fresh
- * `sub` and email on every transaction, as the API receives. Values are inlined because pgbench
- * variables are numbers only; the statement text is otherwise the API's, byte for byte.
+ * The API's own upsert with its one placeholder (the registrations, a JSON array) replaced by a
+ * set of one built per transaction: a fresh `sub` and email on every transaction, as the API
+ * receives. Values are built in SQL because pgbench variables are numbers only; the statement
+ * text is otherwise the API's, byte for byte.
  */
 export function pgbenchUpsertScript(upsertSql: string): string {
-  const values = [
-    'gen_random_uuid()',
-    "'bench-' || gen_random_uuid() || '@example.com'",
-    "'bench-user'",
-    `'${USER_POOL_ID}'`,
-    // No ':' inside: pgbench would read `:name` as one of its variables.
-    `'{"email_verified":"true","plan":"free","locale":"en-GB"}'`,
-    "'trigger'",
-  ];
-  const parts = upsertSql.split('?');
-  if (parts.length !== values.length + 1) {
-    throw new Error(`UPSERT_SQL has ${parts.length - 1} placeholders, expected ${values.length}`);
+  // No ':' inside: pgbench would read `:name` as one of its variables.
+  const registration = `jsonb_build_array(jsonb_build_object(
+    'sub', gen_random_uuid(),
+    'email', 'bench-' || gen_random_uuid() || '@example.com',
+    'username', 'bench-user',
+    'userPoolId', '${USER_POOL_ID}',
+    'attributes', CAST('{"email_verified":"true","plan":"free","locale":"en-GB"}' AS jsonb),
+    'source', 'trigger'))`;
+  const parts = upsertSql.split(':registrations');
+  if (parts.length !== 2) {
+    throw new Error(`UPSERT_SQL has ${parts.length - 1} :registrations placeholders, expected 1`);
   }
-  return `${parts.map((part, index) => `${part}${values[index] ?? ''}`).join('')};\n`;
+  return `${parts.join(registration)};\n`;
 }
 
 /** A migrated scratch database on the server; dropped by the clean-up stack. */

@@ -5,7 +5,7 @@
  * its peak RSS is its own. Prints users/s for the Cognito paging and for the database work, and
  * the database rate beside the ListUsers quota ceiling (30 requests/s × 60 users a page): the
  * database must not be what limits a run in AWS. Uses DATABASE_URL when set, else an in-memory
- * PGlite. Result: bench/results/reconcile.json.
+ * PGlite. Result: bench/results/reconcile.json (PostgreSQL) or reconcile-pglite.json (PGlite).
  */
 import { spawnSync } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
@@ -15,9 +15,9 @@ import { createUserRepository } from '../api/user-repository';
 import { generatedUser, ListUsersDouble } from '../fixtures/list-users-double';
 import { ManualClock } from '../fixtures/manual-clock';
 import { migratorConfig } from '../migrations/index';
+import { DEFAULT_BATCH_SIZE } from '../reconciler/config';
 import { createMirrorStore } from '../reconciler/mirror-store';
 import { reconcile } from '../reconciler/reconcile';
-import { upsertEach } from '../reconciler/upsert-each';
 import { LIST_USERS_MAX_PAGE_SIZE, listPoolUsers } from '../reconciler/user-pool-pager';
 import { machineInfo, writeResult } from './lib/results';
 
@@ -95,13 +95,13 @@ async function runSize(size: number): Promise<SizeResult> {
         maxRetries: 0,
         clock: new ManualClock(),
       }),
-      store: createMirrorStore(db, upsertEach(createUserRepository(db))),
+      store: createMirrorStore(db, createUserRepository(db)),
       userPoolId,
       runId: randomUUID(),
       dryRun: false,
       force: false,
       maxDeleteShare: 0.05,
-      batchSize: 1000,
+      batchSize: DEFAULT_BATCH_SIZE,
     });
     if (report.status !== 'complete')
       throw new Error(`run ${report.status}: ${String(report.error)}`);
@@ -153,9 +153,11 @@ async function main(): Promise<void> {
     );
   }
   const [small, large] = results;
-  const file = await writeResult('reconcile', {
+  const onServer = Boolean(process.env['DATABASE_URL']);
+  const file = await writeResult(onServer ? 'reconcile' : 'reconcile-pglite', {
     machine,
-    database: process.env['DATABASE_URL'] ? 'PostgreSQL server' : 'embedded PGlite (in memory)',
+    database: onServer ? 'PostgreSQL server' : 'embedded PGlite (in memory)',
+    batchSize: DEFAULT_BATCH_SIZE,
     drift: { missing: '1 %', changed: '1 %', gone: '1 %' },
     listUsersQuota: {
       requestsPerSecond: LIST_USERS_QUOTA_RPS,

@@ -68,7 +68,6 @@ export interface Worker {
 /** Margin on top of the delivery time for the SQS calls around it (DLQ send, delete). */
 const VISIBILITY_MARGIN_SECONDS = 25;
 const MIN_RECEIVE_VISIBILITY_SECONDS = 30;
-const STOP_POLL_INTERVAL_MS = 20;
 
 /** How the receive loops are sized for a configuration; see `createWorker`. */
 export function receivePlan(config: WorkerConfig): {
@@ -87,14 +86,6 @@ export function receivePlan(config: WorkerConfig): {
   );
   return { loopCount, receiveVisibilitySeconds };
 }
-
-const waitUntil = async (condition: () => boolean, deadline: number): Promise<boolean> => {
-  while (!condition()) {
-    if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, STOP_POLL_INTERVAL_MS));
-  }
-  return true;
-};
 
 /**
  * The queue worker: `sqs-consumer` receive loops that deliver each registration to the API
@@ -185,19 +176,17 @@ export function createWorker({
     stop() {
       stopPromise ??= (async () => {
         stopping = true;
-        const deadline = Date.now() + config.stopTimeoutMs;
         logger.info(
           { inFlight: ledger.stats().inFlight },
           'consumer stopping: no new receives, finishing in-flight work',
         );
         // Ends the probing and wakes paused loops, which then skip their receive.
         outage.close();
+        // Each loop's 'stopped' comes once its batch is done, or once stopTimeoutMs
+        // (pollingCompleteWaitTimeMs) has passed: the bound is spent by then, so whatever is
+        // still in flight is left to be received again.
         await loops.stop();
-        // 'stopped' can fire on its timeout with a batch still running; wait for it, bounded.
-        const drained = await waitUntil(
-          () => ledger.stats().inFlight === 0 && !loops.isPolling,
-          deadline,
-        );
+        const drained = ledger.stats().inFlight === 0 && !loops.isPolling;
         running = false;
         const final = ledger.stats();
         if (!drained) {

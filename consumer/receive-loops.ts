@@ -79,9 +79,8 @@ export function createReceiveLoops({
     if (stopping) throw new ReceiveSkipped('stopping');
   };
 
-  const reportError = (error: Error, messages: Message | Message[] | undefined): void => {
-    const affected = messages === undefined ? [] : Array.isArray(messages) ? messages : [messages];
-    const unacknowledged = batches.deleteFailed(affected);
+  const reportError = (error: Error, messages: readonly Message[]): void => {
+    const unacknowledged = batches.deleteFailed(messages);
     if (unacknowledged.length > 0) {
       logger.error(
         { err: error, messageIds: unacknowledged.map((message) => message.MessageId) },
@@ -109,15 +108,27 @@ export function createReceiveLoops({
       handleMessageBatch: (messages) => batches.handleBatch(messages),
       preReceiveMessageCallback: waitBeforeReceive,
     });
+    /**
+     * Errors of the batch being handled, reported once its response is done: a partly failed
+     * batch delete names the whole batch, and only afterwards reports the messages that were
+     * deleted (`message_processed`), which must not be counted as failed.
+     */
+    let batchErrors: Array<{ error: Error; messages: readonly Message[] }> = [];
     consumer.on('message_processed', (message) => batches.deleted(message));
     consumer.on('error', (error, messages) => {
       if (error.cause instanceof ReceiveSkipped) return;
-      if (messages === undefined) consecutiveReceiveErrors += 1;
-      reportError(error, messages);
+      if (messages === undefined) {
+        consecutiveReceiveErrors += 1;
+        reportError(error, []);
+      } else {
+        batchErrors.push({ error, messages: Array.isArray(messages) ? messages : [messages] });
+      }
     });
-    consumer.on('processing_error', (error, message) => reportError(error, message));
     consumer.on('response_processed', () => {
       consecutiveReceiveErrors = 0;
+      const errors = batchErrors;
+      batchErrors = [];
+      for (const { error, messages } of errors) reportError(error, messages);
     });
     consumer.on('empty', () => {
       consecutiveReceiveErrors = 0;

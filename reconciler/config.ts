@@ -10,6 +10,12 @@ export const DEFAULT_MAX_DELETE_SHARE = 0.05;
  * else in the account that lists users.
  */
 export const DEFAULT_REQUESTS_PER_SECOND = 10;
+/**
+ * Users per database round trip. Each batch costs a commit or two whatever its size, and on
+ * PGlite that fixed cost is about what 1,000 users cost to classify: at 5,000 the per-user cost
+ * nearly halves (bench:reconcile), while a batch still takes only a few MiB of memory.
+ */
+export const DEFAULT_BATCH_SIZE = 5000;
 
 const envSchema = z.object({
   COGNITO_USER_POOL_ID: z
@@ -27,7 +33,7 @@ const envSchema = z.object({
     .max(1000)
     .default(DEFAULT_REQUESTS_PER_SECOND),
   RECONCILE_MAX_RETRIES: z.coerce.number().int().min(0).max(30).default(8),
-  RECONCILE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
+  RECONCILE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_BATCH_SIZE),
   RECONCILE_TIMEOUT_SECONDS: envFields.positiveInt(3600),
   LOG_LEVEL: envFields.logLevel,
   ...databaseEnvShape,

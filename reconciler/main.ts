@@ -26,7 +26,6 @@ import {
   type ReconcileSummary,
 } from './reconcile';
 import { listPoolUsers } from './user-pool-pager';
-import { upsertEach } from './upsert-each';
 
 const USAGE = 'usage: npm run reconcile -- [--dry-run] [--force]';
 
@@ -141,7 +140,7 @@ export async function runReconciler(options: RunReconcilerOptions): Promise<numb
               'ListUsers retry after backoff',
             ),
         }),
-        store: createMirrorStore(db, upsertEach(createUserRepository(db))),
+        store: createMirrorStore(db, createUserRepository(db)),
         userPoolId: config.userPoolId,
         runId,
         dryRun: flags.dryRun,

@@ -1,14 +1,9 @@
 import type { Knex } from 'knex';
-import type { RegistrationChange } from '#contract/user';
+import type { UserRepository } from '../api/user-repository';
 import type { PoolRegistration } from './pool-user';
 
-/** What storing one registration did (the API's upsert vocabulary). */
-export type StoredChange = RegistrationChange;
-
-/** The API's one upsert statement in its multi-row form: one change per registration, any order. */
-export type UpsertMany = (
-  registrations: readonly PoolRegistration[],
-) => Promise<ReadonlyArray<{ sub: string; change: StoredChange }>>;
+/** The API's own storage of registrations, used in its multi-row form: one call per batch. */
+export type MirrorWriter = Pick<UserRepository, 'upsertMany'>;
 
 /** Counts of one batch: what the mirror holds now (or would, in a dry run). */
 export interface BatchCounts {
@@ -65,46 +60,62 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * - `newer`: same data observed later: only `observed_at` moves, which keeps a later-arriving
  *   older state from overwriting it;
  * - `changed`: different data (or a deleted mark to clear), not older.
- * The users' data travels as one JSON document per batch, one round trip for the whole batch.
+ * The batch travels as one JSON document (the registrations as the upsert takes them), one
+ * round trip for the whole batch, which also stages every sub of the batch as seen: the
+ * registrations' own, and `alsoSeen`, pool users the mirror does not hold. Only the users
+ * that are not `unchanged` come back (on a normal day a few percent of the batch): one verdict
+ * per registration, so the rest are the unchanged ones.
  */
 const CLASSIFY_SQL = `
 WITH incoming AS (
-  SELECT * FROM jsonb_to_recordset(CAST(:users AS jsonb))
-    AS r(sub uuid, email text, username text, user_pool_id text, attributes jsonb, observed_at timestamptz)
+  SELECT * FROM jsonb_to_recordset(CAST(:registrations AS jsonb))
+    AS r(sub uuid, email text, username text, "userPoolId" text, attributes jsonb, "observedAt" timestamptz)
 ), staged AS (
   INSERT INTO reconcile_seen (run_id, sub)
-  SELECT CAST(:runId AS uuid), CAST(value AS uuid) FROM jsonb_array_elements_text(CAST(:seen AS jsonb))
-  ON CONFLICT DO NOTHING
+  SELECT CAST(:runId AS uuid), sub FROM incoming
+  UNION ALL
+  SELECT CAST(:runId AS uuid), CAST(value AS uuid) FROM jsonb_array_elements_text(CAST(:alsoSeen AS jsonb))
 )
-SELECT i.sub,
-  CASE
-    WHEN u.sub IS NULL THEN 'missing'
-    WHEN (u.email, u.username, u.user_pool_id, u.attributes, u.deleted_at)
-         IS NOT DISTINCT FROM (i.email, i.username, i.user_pool_id, i.attributes, CAST(NULL AS timestamptz))
-      THEN CASE WHEN date_trunc('milliseconds', i.observed_at) > u.observed_at THEN 'newer' ELSE 'unchanged' END
-    WHEN date_trunc('milliseconds', i.observed_at) < u.observed_at THEN 'stale'
-    ELSE 'changed'
-  END AS verdict
-FROM incoming i LEFT JOIN users u ON u.sub = i.sub`;
+SELECT sub, verdict FROM (
+  SELECT i.sub,
+    CASE
+      WHEN u.sub IS NULL THEN 'missing'
+      WHEN (u.email, u.username, u.user_pool_id, u.attributes, u.deleted_at)
+           IS NOT DISTINCT FROM (i.email, i.username, i."userPoolId", i.attributes, CAST(NULL AS timestamptz))
+        THEN CASE WHEN date_trunc('milliseconds', i."observedAt") > u.observed_at THEN 'newer' ELSE 'unchanged' END
+      WHEN date_trunc('milliseconds', i."observedAt") < u.observed_at THEN 'stale'
+      ELSE 'changed'
+    END AS verdict
+  FROM incoming i LEFT JOIN users u ON u.sub = i.sub
+) AS classified
+WHERE verdict <> 'unchanged'`;
+
+/** The live rows of the pool (read through the partial index users_live_pool_idx). */
+const LIVE_ROWS = `u.user_pool_id = :userPoolId AND u.deleted_at IS NULL`;
 
 /**
- * Rows of the pool the complete scan did not see. Rows first written or observed after the scan
- * began are spared: a user who signs up during the run may sit on a page the scan had already
- * passed, and the trigger stamps its registration with a later observation.
+ * Of the live rows, those the complete scan did not see. Rows first written or observed after
+ * the scan began are spared: a user who signs up during the run may sit on a page the scan had
+ * already passed, and the trigger stamps its registration with a later observation.
  */
-const GONE_PREDICATE = `
-  u.user_pool_id = :userPoolId
-  AND u.deleted_at IS NULL
-  AND u.created_at < :scanStartedAt
-  AND u.observed_at < :scanStartedAt
-  AND NOT EXISTS (
-    SELECT 1 FROM reconcile_seen s WHERE s.run_id = CAST(:runId AS uuid) AND s.sub = u.sub
-  )`;
+const UNSEEN_BEFORE_SCAN = `u.created_at < :scanStartedAt AND u.observed_at < :scanStartedAt`;
 
+/** Not staged by this run (a probe of reconcile_seen_run_sub_idx). */
+const NOT_SEEN = `NOT EXISTS (
+  SELECT 1 FROM reconcile_seen s WHERE s.run_id = CAST(:runId AS uuid) AND s.sub = u.sub
+)`;
+
+/**
+ * Live rows and gone rows in one pass over the pool's live rows. The staged subs are probed
+ * through their index row by row rather than joined as a set: the plan must not depend on
+ * statistics of a table that filled during this run (a set join planned for an "empty" table
+ * ran in quadratic time).
+ */
 const COUNT_GONE_SQL = `
-SELECT
-  (SELECT count(*) FROM users u WHERE u.user_pool_id = :userPoolId AND u.deleted_at IS NULL) AS live,
-  (SELECT count(*) FROM users u WHERE ${GONE_PREDICATE}) AS gone`;
+SELECT count(*) AS live,
+  count(*) FILTER (WHERE ${UNSEEN_BEFORE_SCAN} AND ${NOT_SEEN}) AS gone
+FROM users u
+WHERE ${LIVE_ROWS}`;
 
 /**
  * A user gone from the pool is marked, never deleted. The mark counts as an observation made
@@ -116,29 +127,25 @@ WITH marked AS (
   UPDATE users u
   SET deleted_at = now(), updated_at = now(),
       observed_at = GREATEST(u.observed_at, CAST(:scanStartedAt AS timestamptz))
-  WHERE ${GONE_PREDICATE}
+  WHERE ${LIVE_ROWS} AND ${UNSEEN_BEFORE_SCAN} AND ${NOT_SEEN}
   RETURNING 1
 )
 SELECT count(*) AS marked FROM marked`;
 
-type Verdict = 'missing' | 'stale' | 'unchanged' | 'newer' | 'changed';
+/** Thrown inside markGone's transaction to undo a sweep that marked more than the brake allows. */
+class BrakeHeld extends Error {
+  override name = 'BrakeHeld';
+}
+
+type Verdict = 'missing' | 'stale' | 'newer' | 'changed';
 
 const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
 
-/** The reconciler's data access: staging, classification, the sweep. Writes go through `upsertMany`. */
-export function createMirrorStore(db: Knex, upsertMany: UpsertMany): MirrorStore {
-  const countGone = async (
-    runner: Knex | Knex.Transaction,
-    runId: string,
-    userPoolId: string,
-    scanStartedAt: Date,
-  ): Promise<GoneCount> => {
-    const [row] = rowsOf<{ live: string | number; gone: string | number }>(
-      await runner.raw(COUNT_GONE_SQL, { runId, userPoolId, scanStartedAt }),
-    );
-    return { live: Number(row?.live ?? 0), gone: Number(row?.gone ?? 0) };
-  };
-
+/**
+ * The reconciler's data access: staging, classification, the sweep. Writes go through the API's
+ * upsert statement, one round trip per batch (`writer.upsertMany`).
+ */
+export function createMirrorStore(db: Knex, writer: MirrorWriter): MirrorStore {
   return {
     async beginRun() {
       await db.raw("DELETE FROM reconcile_seen WHERE seen_at < now() - interval '1 day'");
@@ -146,26 +153,20 @@ export function createMirrorStore(db: Knex, upsertMany: UpsertMany): MirrorStore
 
     async applyBatch(runId, registrations, seenSubs, { dryRun }) {
       const counts: BatchCounts = { created: 0, updated: 0, unchanged: 0, stale: 0 };
+      const registered = new Set(registrations.map(({ sub }) => sub));
       const verdicts = rowsOf<{ sub: string; verdict: Verdict }>(
         await db.raw(CLASSIFY_SQL, {
           runId,
-          seen: JSON.stringify(seenSubs.filter((sub) => UUID.test(sub))),
-          users: JSON.stringify(
-            registrations.map((registration) => ({
-              sub: registration.sub,
-              email: registration.email,
-              username: registration.username,
-              user_pool_id: registration.userPoolId,
-              attributes: registration.attributes,
-              observed_at: registration.observedAt,
-            })),
+          registrations: JSON.stringify(registrations),
+          alsoSeen: JSON.stringify(
+            seenSubs.filter((sub) => !registered.has(sub) && UUID.test(sub)),
           ),
         }),
       );
       const toWrite = new Set<string>();
+      counts.unchanged = registrations.length - verdicts.length;
       for (const { sub, verdict } of verdicts) {
-        if (verdict === 'unchanged') counts.unchanged += 1;
-        else if (verdict === 'stale') {
+        if (verdict === 'stale') {
           counts.unchanged += 1;
           counts.stale += 1;
         } else if (dryRun) {
@@ -175,7 +176,11 @@ export function createMirrorStore(db: Knex, upsertMany: UpsertMany): MirrorStore
         } else toWrite.add(sub);
       }
       if (toWrite.size === 0) return counts;
-      const changes = await upsertMany(registrations.filter(({ sub }) => toWrite.has(sub)));
+      const toStore = registrations.filter(({ sub }) => toWrite.has(sub));
+      const changes = await writer.upsertMany(toStore);
+      // A sub the pool listed twice in one batch is stored once, from its latest state; its other
+      // copies change nothing more, so the counts still add up to the users scanned.
+      counts.unchanged += toStore.length - changes.length;
       for (const { change } of changes) {
         if (change === 'created') counts.created += 1;
         else if (change === 'updated') counts.updated += 1;
@@ -187,18 +192,29 @@ export function createMirrorStore(db: Knex, upsertMany: UpsertMany): MirrorStore
       return counts;
     },
 
-    countGone: (runId, userPoolId, scanStartedAt) =>
-      countGone(db, runId, userPoolId, scanStartedAt),
+    async countGone(runId, userPoolId, scanStartedAt) {
+      const [row] = rowsOf<{ live: string | number; gone: string | number }>(
+        await db.raw(COUNT_GONE_SQL, { runId, userPoolId, scanStartedAt }),
+      );
+      return { live: Number(row?.live ?? 0), gone: Number(row?.gone ?? 0) };
+    },
 
     async markGone(runId, userPoolId, scanStartedAt, maxGone) {
-      return db.transaction(async (trx) => {
-        const { gone } = await countGone(trx, runId, userPoolId, scanStartedAt);
-        if (gone > maxGone) return 0;
-        const [row] = rowsOf<{ marked: string | number }>(
-          await trx.raw(MARK_GONE_SQL, { runId, userPoolId, scanStartedAt }),
-        );
-        return Number(row?.marked ?? 0);
-      });
+      // One pass: mark, then count what was marked, and undo it all if that is beyond the brake
+      // (rows may have gone between countGone and now).
+      try {
+        return await db.transaction(async (trx) => {
+          const [row] = rowsOf<{ marked: string | number }>(
+            await trx.raw(MARK_GONE_SQL, { runId, userPoolId, scanStartedAt }),
+          );
+          const marked = Number(row?.marked ?? 0);
+          if (marked > maxGone) throw new BrakeHeld(`${marked} rows look gone`);
+          return marked;
+        });
+      } catch (error) {
+        if (error instanceof BrakeHeld) return 0;
+        throw error;
+      }
     },
 
     async endRun(runId) {

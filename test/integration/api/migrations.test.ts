@@ -7,6 +7,7 @@ const ALL_MIGRATIONS = [
   '20261125000000_create_users',
   '20261127000000_email_not_unique_observed_at',
   '20261127100000_create_reconcile_seen',
+  '20261128000000_reconcile_sweep_indexes',
 ];
 
 const indexNames = async (db: Knex): Promise<string[]> => {
@@ -55,7 +56,11 @@ describe(`migrations (${databaseKind})`, () => {
   it('when migrated up, down and up again, then the schema appears, disappears and reappears cleanly', async () => {
     const [, applied] = (await db.migrate.latest(migratorConfig)) as [number, string[]];
     expect(applied).toEqual(ALL_MIGRATIONS);
-    expect(await indexNames(db)).toEqual(['users_email_lower_idx', 'users_pkey']);
+    expect(await indexNames(db)).toEqual([
+      'users_email_lower_idx',
+      'users_live_pool_idx',
+      'users_pkey',
+    ]);
 
     await db.migrate.rollback(migratorConfig, true);
     expect(await db.schema.hasTable('users')).toBe(false);
@@ -108,7 +113,11 @@ describe(`migrations (${databaseKind})`, () => {
       /cannot roll back to unique emails: 1 email address\(es\) are held by more than one sub/,
     );
 
-    expect(await indexNames(db)).toEqual(['users_email_lower_idx', 'users_pkey']);
+    expect(await indexNames(db)).toEqual([
+      'users_email_lower_idx',
+      'users_live_pool_idx',
+      'users_pkey',
+    ]);
     expect(await columnNames(db)).toContain('observed_at');
     expect(Number((await db('users').count({ count: '*' }))[0]?.count)).toBe(2);
   });

@@ -28,7 +28,6 @@ import {
 import { DEFAULT_MAX_DELETE_SHARE, DEFAULT_REQUESTS_PER_SECOND } from '../../../reconciler/config';
 import { createMirrorStore } from '../../../reconciler/mirror-store';
 import { exitCodeOf, reconcile, type ReconcileReport } from '../../../reconciler/reconcile';
-import { upsertEach } from '../../../reconciler/upsert-each';
 import { listPoolUsers } from '../../../reconciler/user-pool-pager';
 import { databaseKind, openTestDatabase } from '../../../fixtures/test-database';
 import { reconcileSummary } from '../../helpers/reconcile-summary';
@@ -134,7 +133,7 @@ describe(`reconciliation of the local user pool (${databaseKind})`, () => {
         requestsPerSecond: DEFAULT_REQUESTS_PER_SECOND,
         maxRetries: 2,
       }),
-      store: createMirrorStore(db, upsertEach(createUserRepository(db))),
+      store: createMirrorStore(db, createUserRepository(db)),
       userPoolId,
       runId: crypto.randomUUID(),
       dryRun: options.dryRun ?? false,

@@ -17,7 +17,6 @@ import {
 import { ManualClock } from '../../../fixtures/manual-clock';
 import { createMirrorStore } from '../../../reconciler/mirror-store';
 import { reconcile, type ReconcileReport } from '../../../reconciler/reconcile';
-import { upsertEach } from '../../../reconciler/upsert-each';
 import { listPoolUsers } from '../../../reconciler/user-pool-pager';
 import { databaseKind, openTestDatabase } from '../../../fixtures/test-database';
 import { reconcileSummary } from '../../helpers/reconcile-summary';
@@ -81,7 +80,7 @@ describe(`reconciliation against the ${databaseKind}`, () => {
     }
     return reconcile({
       pages: pages(),
-      store: createMirrorStore(db, upsertEach(createUserRepository(db))),
+      store: createMirrorStore(db, createUserRepository(db)),
       userPoolId,
       runId: crypto.randomUUID(),
       dryRun: options.dryRun ?? false,
