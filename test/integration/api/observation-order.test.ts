@@ -1,6 +1,7 @@
 import type { Registration } from '#contract/registration';
 import type { RegistrationResponse } from '#contract/user';
 import { useApiOnTestDatabase } from '../../helpers/api-harness';
+import { observationsOf, shuffled } from '../../helpers/observations';
 import { newRegistration } from '../../../fixtures/registrations';
 import { databaseKind } from '../../../fixtures/test-database';
 
@@ -8,16 +9,6 @@ const at = (minutesAgo: number): string => new Date(Date.now() - minutesAgo * 60
 
 const answerOf = (response: { body: unknown }): RegistrationResponse =>
   response.body as RegistrationResponse;
-
-/** A Fisher-Yates shuffle: the order in which the deliveries leave. */
-function shuffled<T>(items: readonly T[]): T[] {
-  const copy = [...items];
-  for (let index = copy.length - 1; index > 0; index -= 1) {
-    const other = Math.floor(Math.random() * (index + 1));
-    [copy[index], copy[other]] = [copy[other] as T, copy[index] as T];
-  }
-  return copy;
-}
 
 describe(`POST /user with observedAt (${databaseKind})`, () => {
   const harness = useApiOnTestDatabase();
@@ -130,16 +121,7 @@ describe(`POST /user with observedAt (${databaseKind})`, () => {
   it('when 40 observations of one sub are delivered concurrently in shuffled order, then the newest is what stays stored', async () => {
     const base = newRegistration();
     const start = Date.now() - 120_000;
-    const observations: Registration[] = Array.from({ length: 40 }, (_, index) => ({
-      ...base,
-      email: `v${index}-${base.email}`,
-      attributes: { 'custom:version': String(index) },
-      // Pairs share an instant (equal is "not older", so either may win that pair); the last
-      // one alone is the newest.
-      observedAt: new Date(
-        start + (index === 39 ? 60_000 : Math.floor(index / 2) * 1_000),
-      ).toISOString(),
-    }));
+    const observations = observationsOf(base, { count: 40, start, newestAfterMs: 60_000 });
     const newest = observations[39] as Registration;
     const order = shuffled(observations);
 

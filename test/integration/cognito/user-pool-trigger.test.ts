@@ -21,21 +21,12 @@ import { fetchInvocations } from '../../../scripts/local/local-lambda';
 import { startLocalPipeline, type LocalPipeline } from '../../../scripts/local/local-pipeline';
 import { LOCAL_USER_POOL_ID, localUserPoolClient } from '../../../scripts/local/local-user-pool';
 import { startTestApi, type TestApi } from '../../helpers/api-harness';
+import type { UserRow } from '../../helpers/user-row';
 import { newHeaderSecret } from '../../../fixtures/registrations';
 import { databaseKind, openTestDatabase } from '../../../fixtures/test-database';
 import { waitFor } from '../../../scripts/local/wait-for';
 
 const PASSWORD = 'Correct-Horse-42-battery';
-
-interface UserRow {
-  sub: string;
-  email: string;
-  username: string;
-  user_pool_id: string;
-  attributes: Record<string, string>;
-  source: string;
-  updated_at: Date;
-}
 
 describe(`the local user pool drives the producer (${databaseKind})`, () => {
   const headerSecret = newHeaderSecret();

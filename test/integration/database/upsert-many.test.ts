@@ -9,18 +9,9 @@ import {
 } from '../../../api/user-repository';
 import { newRegistration } from '../../../fixtures/registrations';
 import { databaseKind, openTestDatabase } from '../../../fixtures/test-database';
+import { observationsOf, shuffled } from '../../helpers/observations';
 
 const at = (minutesAgo: number): string => new Date(Date.now() - minutesAgo * 60_000).toISOString();
-
-/** A Fisher-Yates shuffle. */
-function shuffled<T>(items: readonly T[]): T[] {
-  const copy = [...items];
-  for (let index = copy.length - 1; index > 0; index -= 1) {
-    const other = Math.floor(Math.random() * (index + 1));
-    [copy[index], copy[other]] = [copy[other] as T, copy[index] as T];
-  }
-  return copy;
-}
 
 /**
  * One registration per kind of outcome, with the stored state it meets: the same cases for any
@@ -161,17 +152,9 @@ describe(`the upsert in multi-row form (${databaseKind})`, () => {
     const start = Date.now() - 600_000;
     const subs = Array.from({ length: 12 }, () => randomUUID());
     // Six observations of each sub; pairs share an instant except the newest, which is alone.
-    const observations = subs.map((sub) => {
-      const base = newRegistration({ sub });
-      return Array.from({ length: 6 }, (_, index) => ({
-        ...base,
-        email: `v${index}-${base.email}`,
-        attributes: { 'custom:version': String(index) },
-        observedAt: new Date(
-          start + (index === 5 ? 120_000 : Math.floor(index / 2) * 1_000),
-        ).toISOString(),
-      }));
-    });
+    const observations = subs.map((sub) =>
+      observationsOf(newRegistration({ sub }), { count: 6, start, newestAfterMs: 120_000 }),
+    );
     // Two batches take two observations of every sub each, in opposite sub order (the statement
     // must lock in one order to never deadlock); the other two go as single upserts.
     const perSub = observations.map((versions) => shuffled(versions));

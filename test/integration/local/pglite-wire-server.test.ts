@@ -9,7 +9,12 @@ import {
   startPgliteWireServer,
   type PgliteWireServer,
 } from '../../../scripts/local/pglite-wire-server';
-import { frontend, messageTypes, openRawPgSocket } from '../../helpers/raw-pg-socket';
+import {
+  frontend,
+  messageTypes,
+  openRawPgSocket,
+  type RawPgSocket,
+} from '../../helpers/raw-pg-socket';
 
 const PASSWORD = randomBytes(12).toString('hex');
 
@@ -52,6 +57,16 @@ describe('PGlite over the PostgreSQL wire protocol', () => {
     const table = tableName();
     await pool.query(`CREATE TABLE ${table} (id int PRIMARY KEY, label text NOT NULL)`);
     return table;
+  }
+
+  /** A bare socket past startup and password, ready for its first query. */
+  async function signedInRawSocket(): Promise<RawPgSocket> {
+    const raw = await openRawPgSocket(server.port);
+    raw.socket.write(frontend.startup({ user: 'postgres', database: 'postgres' }));
+    await raw.waitForMessages('R');
+    raw.socket.write(frontend.password(PASSWORD));
+    await raw.waitForMessages('Z');
+    return raw;
   }
 
   it('when a pool runs many parameterized queries at once, then each gets its own right answer', async () => {
@@ -116,11 +131,7 @@ describe('PGlite over the PostgreSQL wire protocol', () => {
 
   it('when a client vanishes inside a transaction, then its work is rolled back and the others carry on', async () => {
     const table = await createTable();
-    const raw = await openRawPgSocket(server.port);
-    raw.socket.write(frontend.startup({ user: 'postgres', database: 'postgres' }));
-    await raw.waitForMessages('R');
-    raw.socket.write(frontend.password(PASSWORD));
-    await raw.waitForMessages('Z');
+    const raw = await signedInRawSocket();
     raw.socket.write(frontend.query(`BEGIN; INSERT INTO ${table} VALUES (1, 'never committed')`));
     await raw.waitForMessages('Z', 2);
     const waiting = pool.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${table}`);
@@ -132,11 +143,7 @@ describe('PGlite over the PostgreSQL wire protocol', () => {
 
   it('when a client vanishes in the middle of an extended-protocol exchange, then its statement is rolled back', async () => {
     const table = await createTable();
-    const raw = await openRawPgSocket(server.port);
-    raw.socket.write(frontend.startup({ user: 'postgres', database: 'postgres' }));
-    await raw.waitForMessages('R');
-    raw.socket.write(frontend.password(PASSWORD));
-    await raw.waitForMessages('Z');
+    const raw = await signedInRawSocket();
     raw.socket.write(
       Buffer.concat([
         frontend.parseBindExecute(`INSERT INTO ${table} VALUES (1, 'no sync')`),
@@ -154,11 +161,7 @@ describe('PGlite over the PostgreSQL wire protocol', () => {
   });
 
   it('when a client sends a malformed packet, then only its connection is closed, with an error', async () => {
-    const raw = await openRawPgSocket(server.port);
-    raw.socket.write(frontend.startup({ user: 'postgres', database: 'postgres' }));
-    await raw.waitForMessages('R');
-    raw.socket.write(frontend.password(PASSWORD));
-    await raw.waitForMessages('Z');
+    const raw = await signedInRawSocket();
 
     // A message type followed by a length smaller than the length field itself.
     raw.socket.write(Buffer.from([0x51, 0, 0, 0, 2]));
@@ -174,11 +177,7 @@ describe('PGlite over the PostgreSQL wire protocol', () => {
   });
 
   it('when a client sends a message type PGlite does not know, then only its connection is closed', async () => {
-    const raw = await openRawPgSocket(server.port);
-    raw.socket.write(frontend.startup({ user: 'postgres', database: 'postgres' }));
-    await raw.waitForMessages('R');
-    raw.socket.write(frontend.password(PASSWORD));
-    await raw.waitForMessages('Z');
+    const raw = await signedInRawSocket();
 
     // A second password message, in the middle of a session.
     raw.socket.write(frontend.password(PASSWORD));

@@ -31,17 +31,7 @@ import { exitCodeOf, reconcile, type ReconcileReport } from '../../../reconciler
 import { listPoolUsers } from '../../../reconciler/user-pool-pager';
 import { databaseKind, openTestDatabase } from '../../../fixtures/test-database';
 import { reconcileSummary } from '../../helpers/reconcile-summary';
-
-interface UserRow {
-  sub: string;
-  email: string;
-  username: string;
-  user_pool_id: string;
-  attributes: Record<string, string>;
-  source: string;
-  observed_at: Date;
-  deleted_at: Date | null;
-}
+import type { UserRow } from '../../helpers/user-row';
 
 describe(`reconciliation of the local user pool (${databaseKind})`, () => {
   let db: Knex;

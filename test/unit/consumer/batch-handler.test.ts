@@ -3,12 +3,9 @@ import { createBatchHandler } from '../../../consumer/batch-handler';
 import { createConcurrencyLimit } from '../../../consumer/concurrency-limit';
 import type { HandledMessage, VisibilityChange } from '../../../consumer/handled-message';
 import type { ApplyVisibility } from '../../../consumer/visibility-changes';
-import {
-  createWorkerLedger,
-  type MessageReport,
-  type WorkerStats,
-} from '../../../consumer/worker-ledger';
+import { createWorkerLedger, type MessageReport } from '../../../consumer/worker-ledger';
 import { capturingLogger } from './support/log-lines';
+import { zeroStats } from './support/zero-stats';
 
 const messageNumbered = (n: number): Message => ({ MessageId: `m-${n}`, ReceiptHandle: `rh-${n}` });
 
@@ -72,16 +69,6 @@ function batchHandler({
   };
 }
 
-const zero: WorkerStats = {
-  received: 0,
-  delivered: 0,
-  retried: 0,
-  deadLettered: 0,
-  released: 0,
-  deleteFailed: 0,
-  inFlight: 0,
-};
-
 describe('batch handler', () => {
   it('when a batch is handled, then the acknowledged messages are returned for deletion and the rest get one visibility change', async () => {
     const messages = [1, 2, 3, 4, 5].map(messageNumbered);
@@ -111,7 +98,7 @@ describe('batch handler', () => {
     ]);
     // Retries and hand-backs count at once; acknowledged messages only once deleted.
     expect(settled.map((report) => report.messageId)).toEqual(['m-2', 'm-4']);
-    expect(ledger.stats()).toEqual({ ...zero, received: 5, retried: 1, released: 1 });
+    expect(ledger.stats()).toEqual({ ...zeroStats, received: 5, retried: 1, released: 1 });
   });
 
   it('when the visibility change fails for a message, then the report as it turned out is what counts', async () => {
@@ -170,7 +157,7 @@ describe('batch handler', () => {
     await batches.handleBatch([1, 2, 3].map(messageNumbered));
 
     expect(inFlightSeen).toEqual([3, 3, 3]);
-    expect(ledger.stats()).toEqual({ ...zero, received: 3 });
+    expect(ledger.stats()).toEqual({ ...zeroStats, received: 3 });
   });
 
   it('when handling a message throws, then the batch rejects and its messages leave the in-flight count', async () => {
@@ -184,7 +171,7 @@ describe('batch handler', () => {
     });
 
     await expect(batches.handleBatch([1, 2].map(messageNumbered))).rejects.toThrow('handler bug');
-    expect(ledger.stats()).toEqual({ ...zero, received: 2 });
+    expect(ledger.stats()).toEqual({ ...zeroStats, received: 2 });
   });
 
   it('when an acknowledged message is deleted, then it settles once with its report', async () => {
@@ -202,7 +189,7 @@ describe('batch handler', () => {
       reportFor(messages[0]!, 'delivered'),
       reportFor(messages[1]!, 'dead_lettered'),
     ]);
-    expect(ledger.stats()).toEqual({ ...zero, received: 2, delivered: 1, deadLettered: 1 });
+    expect(ledger.stats()).toEqual({ ...zeroStats, received: 2, delivered: 1, deadLettered: 1 });
   });
 
   it('when a message that was not acknowledged is reported deleted, then nothing counts', async () => {
@@ -215,7 +202,7 @@ describe('batch handler', () => {
     batches.deleted(messageNumbered(7));
 
     expect(settled).toEqual([]);
-    expect(ledger.stats()).toEqual({ ...zero, received: 1, retried: 1 });
+    expect(ledger.stats()).toEqual({ ...zeroStats, received: 1, retried: 1 });
   });
 
   it('when deletes fail, then only acknowledged messages are returned and counted, once', async () => {
@@ -231,7 +218,7 @@ describe('batch handler', () => {
     expect(failed).toEqual([messages[0], messages[2]]);
     expect(again).toEqual([]);
     expect(settled).toEqual([]);
-    expect(ledger.stats()).toEqual({ ...zero, received: 3, retried: 1, deleteFailed: 2 });
+    expect(ledger.stats()).toEqual({ ...zeroStats, received: 3, retried: 1, deleteFailed: 2 });
   });
 
   it('when no message of a batch needs a visibility change, then the change is asked for nothing', async () => {

@@ -25,6 +25,7 @@ import { newRegistration } from '../../../fixtures/registrations';
 import { advance, runUntil, settle } from './support/fake-time';
 import { capturingLogger } from './support/log-lines';
 import { manualClock } from './support/manual-clock';
+import { zeroStats } from './support/zero-stats';
 
 const QUEUE_URL = 'https://sqs.local/000000000000/registrations';
 const DLQ_URL = 'https://sqs.local/000000000000/registrations-dlq';
@@ -41,16 +42,6 @@ const baseConfig: WorkerConfig = {
   apiProbeIntervalMs: 1_000,
 };
 
-const zero: WorkerStats = {
-  received: 0,
-  delivered: 0,
-  retried: 0,
-  deadLettered: 0,
-  released: 0,
-  deleteFailed: 0,
-  inFlight: 0,
-};
-
 const delivered: DeliveryResult = {
   outcome: 'delivered',
   status: 201,
@@ -58,6 +49,19 @@ const delivered: DeliveryResult = {
   change: 'created',
   user: {} as StoredUser,
 };
+
+const throttled: DeliveryResult = {
+  outcome: 'retryable',
+  reason: 'throttled',
+  status: 429,
+  detail: 'slow down',
+};
+
+/** A delivery that always ends in `result`. */
+const answering =
+  (result: DeliveryResult): RegistrationClient['deliver'] =>
+  () =>
+    Promise.resolve(result);
 
 let sequence = 0;
 const registrationMessage = (): Message => {
@@ -167,41 +171,26 @@ async function stopWorker(worker: { stop(): Promise<WorkerStats> }): Promise<Wor
 }
 
 describe('receivePlan', () => {
-  const plan = (overrides: Partial<WorkerConfig>) => receivePlan({ ...baseConfig, ...overrides });
+  /** The plan for batches of 10 at the given concurrency and delivery time. */
+  const planFor = (deliveryConcurrency: number, apiTimeoutMs = 10_000) =>
+    receivePlan({ ...baseConfig, deliveryConcurrency, receiveBatchSize: 10, apiTimeoutMs });
 
   it('when the concurrency is a multiple of the batch size, then one loop per batch, each delivered in one round', () => {
-    expect(plan({ deliveryConcurrency: 10, receiveBatchSize: 10, apiTimeoutMs: 10_000 })).toEqual({
-      loopCount: 1,
-      receiveVisibilitySeconds: 35,
-    });
-    expect(plan({ deliveryConcurrency: 20, receiveBatchSize: 10, apiTimeoutMs: 10_000 })).toEqual({
-      loopCount: 2,
-      receiveVisibilitySeconds: 35,
-    });
+    expect(planFor(10)).toEqual({ loopCount: 1, receiveVisibilitySeconds: 35 });
+    expect(planFor(20)).toEqual({ loopCount: 2, receiveVisibilitySeconds: 35 });
   });
 
   it('when the concurrency is one above a multiple of the batch size, then one more loop, and two rounds of deliveries', () => {
-    expect(plan({ deliveryConcurrency: 11, receiveBatchSize: 10, apiTimeoutMs: 10_000 })).toEqual({
-      loopCount: 2,
-      receiveVisibilitySeconds: 45,
-    });
-    expect(plan({ deliveryConcurrency: 21, receiveBatchSize: 10, apiTimeoutMs: 10_000 })).toEqual({
-      loopCount: 3,
-      receiveVisibilitySeconds: 45,
-    });
+    expect(planFor(11)).toEqual({ loopCount: 2, receiveVisibilitySeconds: 45 });
+    expect(planFor(21)).toEqual({ loopCount: 3, receiveVisibilitySeconds: 45 });
   });
 
   it('when the concurrency is below the batch size, then one loop whose batch takes several rounds', () => {
-    expect(plan({ deliveryConcurrency: 3, receiveBatchSize: 10, apiTimeoutMs: 10_000 })).toEqual({
-      loopCount: 1,
-      receiveVisibilitySeconds: 65,
-    });
+    expect(planFor(3)).toEqual({ loopCount: 1, receiveVisibilitySeconds: 65 });
   });
 
   it('when the delivery time is short, then the visibility stays at the 30 s minimum until the time crosses it', () => {
-    const visibility = (apiTimeoutMs: number) =>
-      plan({ deliveryConcurrency: 10, receiveBatchSize: 10, apiTimeoutMs })
-        .receiveVisibilitySeconds;
+    const visibility = (apiTimeoutMs: number) => planFor(10, apiTimeoutMs).receiveVisibilitySeconds;
 
     expect(visibility(1_000)).toBe(30);
     expect(visibility(5_000)).toBe(30);
@@ -210,10 +199,7 @@ describe('receivePlan', () => {
   });
 
   it('when the delivery time is a fraction of a second, then it is rounded up to whole seconds', () => {
-    expect(
-      plan({ deliveryConcurrency: 2, receiveBatchSize: 10, apiTimeoutMs: 1_100 })
-        .receiveVisibilitySeconds,
-    ).toBe(Math.ceil(5 * 1.1) + 25);
+    expect(planFor(2, 1_100).receiveVisibilitySeconds).toBe(Math.ceil(5 * 1.1) + 25);
   });
 });
 
@@ -301,7 +287,7 @@ describe('createWorker', () => {
       [batch[0]?.MessageId, 'delivered', 201],
       [batch[1]?.MessageId, 'delivered', 201],
     ]);
-    expect(worker.stats()).toEqual({ ...zero, received: 2, delivered: 2 });
+    expect(worker.stats()).toEqual({ ...zeroStats, received: 2, delivered: 2 });
     await stopWorker(worker);
   });
 
@@ -309,13 +295,7 @@ describe('createWorker', () => {
     const message = registrationMessage();
     const { worker, sqsMock, settled } = workerFor({
       batches: [[message]],
-      deliver: () =>
-        Promise.resolve({
-          outcome: 'retryable',
-          reason: 'throttled',
-          status: 429,
-          detail: 'slow down',
-        }),
+      deliver: answering(throttled),
     });
 
     worker.start();
@@ -342,13 +322,7 @@ describe('createWorker', () => {
     const message = registrationMessage();
     const { worker, sqsMock, settled } = workerFor({
       batches: [[message]],
-      deliver: () =>
-        Promise.resolve({
-          outcome: 'retryable',
-          reason: 'throttled',
-          status: 429,
-          detail: 'slow down',
-        }),
+      deliver: answering(throttled),
     });
     sqsMock.on(ChangeMessageVisibilityBatchCommand).rejects(new Error('visibility refused'));
     const errors: Error[] = [];
@@ -368,13 +342,12 @@ describe('createWorker', () => {
     const message = registrationMessage();
     const { worker, sqsMock, settled } = workerFor({
       batches: [[message]],
-      deliver: () =>
-        Promise.resolve({
-          outcome: 'permanent',
-          reason: 'invalid_request',
-          status: 400,
-          detail: 'bad',
-        }),
+      deliver: answering({
+        outcome: 'permanent',
+        reason: 'invalid_request',
+        status: 400,
+        detail: 'bad',
+      }),
     });
 
     worker.start();
@@ -403,13 +376,12 @@ describe('createWorker', () => {
   it('when the API answers with a defect, then the defect metric is counted', async () => {
     const { worker, settled, metricCalls } = workerFor({
       batches: [[registrationMessage()]],
-      deliver: () =>
-        Promise.resolve({
-          outcome: 'retryable',
-          reason: 'server_error',
-          status: 500,
-          detail: 'boom',
-        }),
+      deliver: answering({
+        outcome: 'retryable',
+        reason: 'server_error',
+        status: 500,
+        detail: 'boom',
+      }),
     });
 
     worker.start();
@@ -448,13 +420,12 @@ describe('createWorker', () => {
     const { worker, settled, metricCalls, receives, sqsMock, messages } = workerFor({
       config: { receiveBatchSize: 10, deliveryConcurrency: 10 },
       batches: [[registrationMessage()]],
-      deliver: () =>
-        Promise.resolve({
-          outcome: 'retryable',
-          reason: 'unavailable',
-          status: 503,
-          detail: 'down',
-        }),
+      deliver: answering({
+        outcome: 'retryable',
+        reason: 'unavailable',
+        status: 503,
+        detail: 'down',
+      }),
       probe: () => Promise.resolve({ ready: false, status: 503, detail: 'down' }),
     });
 
@@ -472,7 +443,7 @@ describe('createWorker', () => {
 
     expect(receivesWhilePaused).toBe(1);
     expect(receives()).toBe(1);
-    expect(final).toEqual({ ...zero, received: 1, retried: 1 });
+    expect(final).toEqual({ ...zeroStats, received: 1, retried: 1 });
     expect(
       messages('stop timeout reached with work in flight; those messages will be received again'),
     ).toEqual([]);
@@ -490,7 +461,7 @@ describe('createWorker', () => {
     expect(second).toBe(first);
     const final = await stopWorker(worker);
 
-    expect(final).toEqual({ ...zero, received: 1, delivered: 1 });
+    expect(final).toEqual({ ...zeroStats, received: 1, delivered: 1 });
     expect(stoppedEvents).toEqual([final]);
     expect(worker.isRunning).toBe(false);
     expect(messages('consumer stopping: no new receives, finishing in-flight work')).toEqual([
@@ -524,7 +495,7 @@ describe('createWorker', () => {
 
     const final = await worker.stop();
 
-    expect(final).toEqual(zero);
+    expect(final).toEqual(zeroStats);
     expect(receives()).toBe(0);
   });
 
@@ -554,7 +525,7 @@ describe('createWorker', () => {
     expect(messages('consumer stopping: no new receives, finishing in-flight work')).toEqual([
       expect.objectContaining({ inFlight: 1 }),
     ]);
-    expect(final).toEqual({ ...zero, received: 1, delivered: 1 });
+    expect(final).toEqual({ ...zeroStats, received: 1, delivered: 1 });
     expect(sqsMock).toHaveReceivedCommandWith(DeleteMessageBatchCommand, {
       Entries: [{ Id: message.MessageId, ReceiptHandle: message.ReceiptHandle }],
     });
@@ -574,7 +545,7 @@ describe('createWorker', () => {
 
     const final = await stopWorker(worker);
 
-    expect(final).toEqual({ ...zero, received: 1, inFlight: 1 });
+    expect(final).toEqual({ ...zeroStats, received: 1, inFlight: 1 });
     expect(
       messages('stop timeout reached with work in flight; those messages will be received again'),
     ).toEqual([expect.objectContaining({ level: 40, ...final })]);
@@ -605,7 +576,7 @@ describe('createWorker', () => {
       Entries: [{ Id: 'm0', ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }],
     });
     expect(settled).toEqual([expect.objectContaining({ outcome: 'released' })]);
-    expect(final).toEqual({ ...zero, received: 1, released: 1 });
+    expect(final).toEqual({ ...zeroStats, received: 1, released: 1 });
   });
 
   it('when a receive fails, then the worker emits an error event and keeps running', async () => {

@@ -68,10 +68,46 @@ function recordingBatches({
   return { batches, calls };
 }
 
-function receiveLoops(
-  script: Receive[],
-  options: Partial<Omit<ReceiveLoopsOptions, 'sqs' | 'logger' | 'onError'>> = {},
+type LoopsOverrides = Partial<Omit<ReceiveLoopsOptions, 'sqs' | 'logger' | 'onError'>>;
+
+/**
+ * Receive loops on `sqs` with the options every test starts from, overridden by `overrides`;
+ * the errors they report and the lines they log are kept for the test to read.
+ */
+function loopsOver(
+  sqs: SQSClient,
+  overrides: LoopsOverrides & { batches: BatchHandler },
+  { logger, lines } = capturingLogger(),
 ) {
+  const errors: Error[] = [];
+  const loops = createReceiveLoops({
+    sqs,
+    queueUrl: QUEUE_URL,
+    loopCount: 1,
+    batchSize: 10,
+    waitSeconds: 20,
+    visibilitySeconds: 45,
+    stopTimeoutMs: 5_000,
+    beforeReceive: () => Promise.resolve(),
+    logger,
+    onError: (error) => errors.push(error),
+    ...overrides,
+  });
+  return { loops, lines, errors };
+}
+
+/** A queue whose first receive returns `batch` and whose later receives never return. */
+function queueDeliveringOnce(batch: Message[]) {
+  const sqs = new SQSClient({ region: 'us-east-1' });
+  const sqsMock = mockClient(sqs);
+  sqsMock
+    .on(ReceiveMessageCommand)
+    .resolvesOnce({ Messages: batch })
+    .callsFake(() => new Promise(() => undefined));
+  return { sqs, sqsMock };
+}
+
+function receiveLoops(script: Receive[], options: LoopsOverrides = {}) {
   const sqs = new SQSClient({ region: 'us-east-1' });
   const sqsMock = mockClient(sqs);
   const hanging: Array<() => void> = [];
@@ -98,23 +134,8 @@ function receiveLoops(
     .callsFake((input: { Entries: Array<{ Id: string }> }) =>
       Promise.resolve({ Successful: input.Entries.map(({ Id }) => ({ Id })), Failed: [] }),
     );
-  const { logger, lines } = capturingLogger();
-  const errors: Error[] = [];
   const { batches, calls } = recordingBatches();
-  const loops = createReceiveLoops({
-    sqs,
-    queueUrl: QUEUE_URL,
-    loopCount: 1,
-    batchSize: 10,
-    waitSeconds: 20,
-    visibilitySeconds: 45,
-    stopTimeoutMs: 5_000,
-    batches,
-    beforeReceive: () => Promise.resolve(),
-    logger,
-    onError: (error) => errors.push(error),
-    ...options,
-  });
+  const { loops, lines, errors } = loopsOver(sqs, { batches, ...options });
   return {
     loops,
     sqsMock,
@@ -187,12 +208,7 @@ describe('receive loops', () => {
 
   it('when a batch arrives, then the batch handler gets it, and what it acknowledges is deleted and reported', async () => {
     const batch = [1, 2, 3].map(messageNumbered);
-    const sqs = new SQSClient({ region: 'us-east-1' });
-    const sqsMock = mockClient(sqs);
-    sqsMock
-      .on(ReceiveMessageCommand)
-      .resolvesOnce({ Messages: batch })
-      .callsFake(() => new Promise(() => undefined));
+    const { sqs, sqsMock } = queueDeliveringOnce(batch);
     sqsMock.on(DeleteMessageBatchCommand).resolves({
       Successful: [{ Id: 'm-1' }, { Id: 'm-3' }],
       Failed: [],
@@ -200,20 +216,7 @@ describe('receive loops', () => {
     const { batches, calls } = recordingBatches({
       acknowledge: (messages) => [messages[0], messages[2]].filter((m) => m !== undefined),
     });
-    const { logger, lines } = capturingLogger();
-    const loops = createReceiveLoops({
-      sqs,
-      queueUrl: QUEUE_URL,
-      loopCount: 1,
-      batchSize: 10,
-      waitSeconds: 20,
-      visibilitySeconds: 45,
-      stopTimeoutMs: 0,
-      batches,
-      beforeReceive: () => Promise.resolve(),
-      logger,
-      onError: () => undefined,
-    });
+    const { loops, lines } = loopsOver(sqs, { batches, stopTimeoutMs: 0 });
 
     loops.start();
     await settle();
@@ -357,30 +360,11 @@ describe('receive loops', () => {
   });
 
   it('when the batch handler fails, then the error is logged as a queue error and reported, and receiving goes on', async () => {
-    const sqs = new SQSClient({ region: 'us-east-1' });
-    const sqsMock = mockClient(sqs);
     const batch = [messageNumbered(1)];
-    sqsMock
-      .on(ReceiveMessageCommand)
-      .resolvesOnce({ Messages: batch })
-      .callsFake(() => new Promise(() => undefined));
+    const { sqs, sqsMock } = queueDeliveringOnce(batch);
     const failure = new Error('handler bug');
     const { batches, calls } = recordingBatches({ failWith: failure, unacknowledged: () => [] });
-    const { logger, lines } = capturingLogger();
-    const errors: Error[] = [];
-    const loops = createReceiveLoops({
-      sqs,
-      queueUrl: QUEUE_URL,
-      loopCount: 1,
-      batchSize: 10,
-      waitSeconds: 20,
-      visibilitySeconds: 45,
-      stopTimeoutMs: 0,
-      batches,
-      beforeReceive: () => Promise.resolve(),
-      logger,
-      onError: (error) => errors.push(error),
-    });
+    const { loops, lines, errors } = loopsOver(sqs, { batches, stopTimeoutMs: 0 });
 
     loops.start();
     await settle();
@@ -402,32 +386,13 @@ describe('receive loops', () => {
   });
 
   it('when the delete of acknowledged messages fails, then they are named in the log and receiving goes on without a pause', async () => {
-    const sqs = new SQSClient({ region: 'us-east-1' });
-    const sqsMock = mockClient(sqs);
     const batch = [1, 2, 3].map(messageNumbered);
-    sqsMock
-      .on(ReceiveMessageCommand)
-      .resolvesOnce({ Messages: batch })
-      .callsFake(() => new Promise(() => undefined));
+    const { sqs, sqsMock } = queueDeliveringOnce(batch);
     sqsMock.on(DeleteMessageBatchCommand).rejects(new Error('delete refused'));
     const { batches, calls } = recordingBatches({
       unacknowledged: (messages) => messages.filter((m) => m.MessageId !== 'm-2'),
     });
-    const { logger, lines } = capturingLogger();
-    const errors: Error[] = [];
-    const loops = createReceiveLoops({
-      sqs,
-      queueUrl: QUEUE_URL,
-      loopCount: 1,
-      batchSize: 10,
-      waitSeconds: 20,
-      visibilitySeconds: 45,
-      stopTimeoutMs: 0,
-      batches,
-      beforeReceive: () => Promise.resolve(),
-      logger,
-      onError: (error) => errors.push(error),
-    });
+    const { loops, lines, errors } = loopsOver(sqs, { batches, stopTimeoutMs: 0 });
 
     loops.start();
     await settle();
@@ -449,19 +414,14 @@ describe('receive loops', () => {
   });
 
   it('when only part of a batch delete fails, then only the failed messages count as such; the deleted ones settle', async () => {
-    const sqs = new SQSClient({ region: 'us-east-1' });
-    const sqsMock = mockClient(sqs);
     const batch = [1, 2, 3].map(messageNumbered);
-    sqsMock
-      .on(ReceiveMessageCommand)
-      .resolvesOnce({ Messages: batch })
-      .callsFake(() => new Promise(() => undefined));
+    const { sqs, sqsMock } = queueDeliveringOnce(batch);
     sqsMock.on(DeleteMessageBatchCommand).resolves({
       Successful: [{ Id: 'm-1' }, { Id: 'm-3' }],
       Failed: [{ Id: 'm-2', Code: 'ReceiptHandleIsInvalid', SenderFault: true }],
     });
-    const { logger, lines } = capturingLogger();
-    const ledger = createWorkerLedger(logger);
+    const capture = capturingLogger();
+    const ledger = createWorkerLedger(capture.logger);
     const batches = createBatchHandler({
       handleMessage: (message) =>
         Promise.resolve({
@@ -478,20 +438,7 @@ describe('receive loops', () => {
       applyVisibility: () => Promise.resolve([]),
       ledger,
     });
-    const errors: Error[] = [];
-    const loops = createReceiveLoops({
-      sqs,
-      queueUrl: QUEUE_URL,
-      loopCount: 1,
-      batchSize: 10,
-      waitSeconds: 20,
-      visibilitySeconds: 45,
-      stopTimeoutMs: 0,
-      batches,
-      beforeReceive: () => Promise.resolve(),
-      logger,
-      onError: (error) => errors.push(error),
-    });
+    const { loops, lines, errors } = loopsOver(sqs, { batches, stopTimeoutMs: 0 }, capture);
 
     loops.start();
     await advance(1);

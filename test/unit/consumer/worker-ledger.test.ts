@@ -1,6 +1,7 @@
 import type { MessageReport, WorkerStats } from '../../../consumer/worker-ledger';
 import { createWorkerLedger } from '../../../consumer/worker-ledger';
 import { capturingLogger } from './support/log-lines';
+import { zeroStats } from './support/zero-stats';
 
 const report = (outcome: MessageReport['outcome'], extra: Partial<MessageReport> = {}) =>
   ({
@@ -11,21 +12,11 @@ const report = (outcome: MessageReport['outcome'], extra: Partial<MessageReport>
     ...extra,
   }) satisfies MessageReport;
 
-const zero: WorkerStats = {
-  received: 0,
-  delivered: 0,
-  retried: 0,
-  deadLettered: 0,
-  released: 0,
-  deleteFailed: 0,
-  inFlight: 0,
-};
-
 describe('worker ledger', () => {
   it('when nothing happened yet, then every counter is 0', () => {
     const { logger } = capturingLogger();
 
-    expect(createWorkerLedger(logger).stats()).toEqual(zero);
+    expect(createWorkerLedger(logger).stats()).toEqual(zeroStats);
   });
 
   it('when batches arrive and finish, then received adds up and inFlight follows the open batches', () => {
@@ -38,8 +29,8 @@ describe('worker ledger', () => {
     ledger.batchDone(3);
     const after = ledger.stats();
 
-    expect(during).toEqual({ ...zero, received: 7, inFlight: 7 });
-    expect(after).toEqual({ ...zero, received: 7, inFlight: 4 });
+    expect(during).toEqual({ ...zeroStats, received: 7, inFlight: 7 });
+    expect(after).toEqual({ ...zeroStats, received: 7, inFlight: 4 });
   });
 
   it('when deletes fail, then deleteFailed adds up the counts', () => {
@@ -49,7 +40,7 @@ describe('worker ledger', () => {
     ledger.deleteFailed(2);
     ledger.deleteFailed(3);
 
-    expect(ledger.stats()).toEqual({ ...zero, deleteFailed: 5 });
+    expect(ledger.stats()).toEqual({ ...zeroStats, deleteFailed: 5 });
   });
 
   it('when messages settle, then each outcome counts in its own counter', () => {
@@ -65,7 +56,7 @@ describe('worker ledger', () => {
     ledger.settled(report('released'));
 
     expect(ledger.stats()).toEqual({
-      ...zero,
+      ...zeroStats,
       delivered: 2,
       retried: 1,
       deadLettered: 3,
@@ -124,9 +115,9 @@ describe('worker ledger', () => {
     const stopped: WorkerStats[] = [];
     ledger.events.on('stopped', (stats: WorkerStats) => stopped.push(stats));
 
-    ledger.emit('stopped', { ...zero, received: 1 });
+    ledger.emit('stopped', { ...zeroStats, received: 1 });
 
-    expect(stopped).toEqual([{ ...zero, received: 1 }]);
+    expect(stopped).toEqual([{ ...zeroStats, received: 1 }]);
   });
 
   it('when an error is emitted without a listener of the caller, then it does not throw', () => {

@@ -2,7 +2,11 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { performance } from 'node:perf_hooks';
 import type { HeaderSecretSource } from '#contract/header-secret-source';
 import { QUEUE_SEND_RESERVE_MS, SAFETY_MARGIN_MS } from '../../../producer/time-budget';
-import { fakeLambdaContext, postConfirmationEvent } from '../../../fixtures/cognito-events';
+import {
+  fakeLambdaContext,
+  postConfirmationEvent,
+  type PostConfirmationEventOptions,
+} from '../../../fixtures/cognito-events';
 import { refusedUrl, startApiStub, type ApiStub } from './support/api-stub';
 import {
   TEST_HEADER_NAME,
@@ -36,6 +40,13 @@ describe('registrar', () => {
   afterEach(async () => {
     await stub.close();
   });
+
+  /** A fresh confirmation event, its sub, and a registrar that calls the stub API. */
+  const freshEventOnStub = (options?: PostConfirmationEventOptions) => {
+    const event = postConfirmationEvent(options);
+    const fixture = registrarFixture({ apiUrl: stub.url });
+    return { event, sub: event.request.userAttributes['sub'], fixture };
+  };
 
   describe('API path', () => {
     test.each([
@@ -81,9 +92,7 @@ describe('registrar', () => {
       async (status, reason) => {
         // Arrange
         stub.respondWith({ status, body: { error: { code: 'x', message: 'down' } } });
-        const event = postConfirmationEvent();
-        const sub = event.request.userAttributes['sub'];
-        const fixture = registrarFixture({ apiUrl: stub.url });
+        const { event, sub, fixture } = freshEventOnStub();
 
         // Act
         const outcome = await fixture.registrar.register(event, fakeLambdaContext());
@@ -199,9 +208,7 @@ describe('registrar', () => {
       async (status, reason) => {
         // Arrange
         stub.respondWith({ status, body: { error: { code: reason, message: 'no' } } });
-        const event = postConfirmationEvent();
-        const sub = event.request.userAttributes['sub'];
-        const fixture = registrarFixture({ apiUrl: stub.url });
+        const { event, sub, fixture } = freshEventOnStub();
 
         // Act
         const outcome = await fixture.registrar.register(event, fakeLambdaContext());
@@ -228,9 +235,7 @@ describe('registrar', () => {
 
     test('when the event has no email, then it is rejected before any call, naming the field', async () => {
       // Arrange
-      const event = postConfirmationEvent({ email: null });
-      const sub = event.request.userAttributes['sub'];
-      const fixture = registrarFixture({ apiUrl: stub.url });
+      const { event, sub, fixture } = freshEventOnStub({ email: null });
 
       // Act
       const outcome = await fixture.registrar.register(event, fakeLambdaContext());

@@ -22,7 +22,15 @@ function wire(double: ListUsersDouble, clock: ManualClock, callTimes: number[] =
   });
 }
 
-async function scan(options: Partial<UserPoolPagerOptions> & { clock: ManualClock }) {
+/** Runs a scan to its end, keeping the pages it yielded and the error it ended with. */
+async function scan({
+  afterPage,
+  ...options
+}: Partial<UserPoolPagerOptions> & {
+  clock: ManualClock;
+  /** Called with the pages so far after each one arrives, before the next is asked for. */
+  afterPage?: (pagesSoFar: readonly UserType[][]) => void;
+}) {
   const pages: UserType[][] = [];
   let error: unknown;
   try {
@@ -35,6 +43,7 @@ async function scan(options: Partial<UserPoolPagerOptions> & { clock: ManualCloc
       ...options,
     })) {
       pages.push(page);
+      afterPage?.(pages);
     }
   } catch (caught) {
     error = caught;
@@ -154,24 +163,14 @@ describe('listPoolUsers', () => {
     const double = new ListUsersDouble({ size: 600, userAt: (i) => generatedUser(i) });
     wire(double, clock);
     const stop = new AbortController();
-    const pages: UserType[][] = [];
-    let error: unknown;
 
-    try {
-      for await (const page of listPoolUsers({
-        client,
-        userPoolId: 'eu-west-1_Pager1',
-        requestsPerSecond: 10,
-        maxRetries: 3,
-        clock,
-        signal: stop.signal,
-      })) {
-        pages.push(page);
-        if (pages.length === 2) stop.abort();
-      }
-    } catch (caught) {
-      error = caught;
-    }
+    const { pages, error } = await scan({
+      clock,
+      signal: stop.signal,
+      afterPage: (pagesSoFar) => {
+        if (pagesSoFar.length === 2) stop.abort();
+      },
+    });
 
     expect(pages).toHaveLength(2);
     expect((error as IncompleteScanError).reason).toBe('stopped');
