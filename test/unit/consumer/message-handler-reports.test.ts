@@ -4,6 +4,7 @@ import type { DeadLetterDetails } from '../../../consumer/dead-letter';
 import { createMessageHandler } from '../../../consumer/message-handler';
 import { newRegistration } from '../../../fixtures/registrations';
 import { capturingLogger } from './support/log-lines';
+import { answersRetryable, answersPermanent } from '../../helpers/api-answers';
 
 const OUTAGE_VISIBILITY = 5;
 const BACKOFF = { baseSeconds: 5, maxSeconds: 900 };
@@ -233,13 +234,7 @@ describe('message handler reports', () => {
 
   it('when the API answers 500, then the retry report is marked as a defect', async () => {
     const { handle } = setUp({
-      deliver: () =>
-        Promise.resolve({
-          outcome: 'retryable',
-          reason: 'server_error',
-          status: 500,
-          detail: 'HTTP 500',
-        }),
+      deliver: answersRetryable('server_error', 500, 'HTTP 500'),
     });
 
     const handled = await handle(messageOf(JSON.stringify(newRegistration()), 1));
@@ -260,13 +255,7 @@ describe('message handler reports', () => {
 
   it('when the API refuses the registration, then it is dead-lettered with status and detail', async () => {
     const { handle, deadLettered } = setUp({
-      deliver: () =>
-        Promise.resolve({
-          outcome: 'permanent',
-          reason: 'rejected',
-          status: 413,
-          detail: 'too large',
-        }),
+      deliver: answersPermanent('rejected', 413, 'too large'),
     });
 
     const handled = await handle(messageOf(JSON.stringify(newRegistration()), 2));

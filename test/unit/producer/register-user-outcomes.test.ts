@@ -6,6 +6,7 @@ import type { FallbackDetails, FallbackQueue } from '../../../producer/fallback-
 import { createRegistrar } from '../../../producer/register-user';
 import { postConfirmationEvent } from '../../../fixtures/cognito-events';
 import { manualClock } from './support/registrar-fixture';
+import { answersRetryable, answersPermanent } from '../../helpers/api-answers';
 
 const START = Date.parse('2030-01-01T00:00:00.000Z');
 const API_TIMEOUT_MS = 1500;
@@ -87,13 +88,7 @@ describe('registrar outcomes in detail', () => {
 
   it('when the API is unavailable, then the queue gets the reason, status, attempt time and what is left of the budget', async () => {
     const { registrar, breaker, enqueued } = setUp({
-      deliver: () =>
-        Promise.resolve({
-          outcome: 'retryable',
-          reason: 'unavailable',
-          status: 503,
-          detail: 'HTTP 503',
-        }),
+      deliver: answersRetryable('unavailable', 503, 'HTTP 503'),
     });
     const event = postConfirmationEvent();
     const sub = event.request.userAttributes['sub'];
@@ -122,13 +117,7 @@ describe('registrar outcomes in detail', () => {
 
   it('when the API refuses the registration and the queue parks it, then the outcome carries the parked message id', async () => {
     const { registrar, breaker, enqueued } = setUp({
-      deliver: () =>
-        Promise.resolve({
-          outcome: 'permanent',
-          reason: 'invalid_request',
-          status: 400,
-          detail: 'bad email',
-        }),
+      deliver: answersPermanent('invalid_request', 400, 'bad email'),
     });
     breaker.recordFailure();
     const event = postConfirmationEvent();
@@ -170,13 +159,7 @@ describe('registrar outcomes in detail', () => {
 
   it('when the queue parks a refused registration without a message id, then no id is claimed', async () => {
     const { registrar } = setUp({
-      deliver: () =>
-        Promise.resolve({
-          outcome: 'permanent',
-          reason: 'rejected',
-          status: 413,
-          detail: 'too large',
-        }),
+      deliver: answersPermanent('rejected', 413, 'too large'),
       enqueue: () => Promise.resolve({ messageId: undefined }),
     });
     const event = postConfirmationEvent();
@@ -194,13 +177,7 @@ describe('registrar outcomes in detail', () => {
 
   it('when parking a refused registration fails, then the outcome says why, and the breaker stays closed', async () => {
     const { registrar, breaker } = setUp({
-      deliver: () =>
-        Promise.resolve({
-          outcome: 'permanent',
-          reason: 'invalid_request',
-          status: 400,
-          detail: 'bad',
-        }),
+      deliver: answersPermanent('invalid_request', 400, 'bad'),
       enqueue: () => Promise.reject(new TypeError('queue unreachable')),
     });
     const event = postConfirmationEvent();
@@ -220,13 +197,7 @@ describe('registrar outcomes in detail', () => {
 
   it('when neither path takes the registration, then the outcome is failed with both reasons', async () => {
     const { registrar } = setUp({
-      deliver: () =>
-        Promise.resolve({
-          outcome: 'retryable',
-          reason: 'server_error',
-          status: 500,
-          detail: 'HTTP 500',
-        }),
+      deliver: answersRetryable('server_error', 500, 'HTTP 500'),
       enqueue: () => Promise.reject('plain refusal'),
     });
     const event = postConfirmationEvent();
