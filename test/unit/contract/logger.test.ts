@@ -1,28 +1,14 @@
-import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createServiceLogger } from '#contract/logger';
+import { memoryLogStream } from '../../helpers/memory-log-stream';
 
 /** Routes the logger's destination into memory, and records how it was asked for. */
 function captureDestination() {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString('utf8'));
-      done();
-    },
-  });
+  const { stream, lines } = memoryLogStream();
   const destination = jest
     .spyOn(pino, 'destination')
     .mockImplementation(() => stream as unknown as ReturnType<typeof pino.destination>);
-  return {
-    destination,
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
+  return { destination, lines };
 }
 
 describe('service logger', () => {
