@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -50,6 +51,53 @@ describe('fallback queue', () => {
     expect(result).toEqual({ messageId: undefined });
     const attributes = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageAttributes;
     expect(Object.keys(attributes ?? {}).sort()).toEqual(['attemptedAt', 'firstSource', 'reason']);
+  });
+
+  it('when the queue answers after a moment, then a send given a second waits for it', async () => {
+    // A real SQS client against a loopback server that takes 30 ms to accept each message.
+    const server = http.createServer((request, response) => {
+      let body = '';
+      request.setEncoding('utf8');
+      request.on('data', (chunk: string) => (body += chunk));
+      request.on('end', () => {
+        const { MessageBody } = JSON.parse(body) as { MessageBody: string };
+        setTimeout(() => {
+          response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+          response.end(
+            JSON.stringify({
+              MessageId: 'slow-1',
+              MD5OfMessageBody: createHash('md5').update(MessageBody).digest('hex'),
+            }),
+          );
+        }, 30);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const sqs = new SQSClient({
+      region: 'eu-west-1',
+      endpoint,
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    try {
+      const queue = createFallbackQueue({
+        sqs,
+        registrationQueueUrl: `${endpoint}/000000000000/registrations`,
+      });
+
+      const result = await queue.enqueue(
+        newRegistration(),
+        { reason: 'timeout', attemptedAt: '2030-01-01T00:00:00.000Z' },
+        { timeoutMs: 1000 },
+      );
+
+      expect(result).toEqual({ messageId: 'slow-1' });
+    } finally {
+      sqs.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   describe('with a real SQS client and a server that accepts the request but never answers', () => {

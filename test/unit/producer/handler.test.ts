@@ -129,6 +129,7 @@ describe('handler', () => {
         path: 'api',
         sub: event.request.userAttributes['sub'],
         function_request_id: context.awsRequestId,
+        service: 'producer',
       }),
     );
     const metric = lines.find((line) => '_aws' in line);
@@ -401,6 +402,120 @@ describe('handler', () => {
     // Assert
     expect(returned).toBe(event);
     expect(contexts).toEqual([context]);
+  });
+
+  test('when a password is reset, then its one line names the sub and the time it took', async () => {
+    // Arrange: the clock reads 1,000 when the invocation starts and 1,250 from then on
+    const { module } = await coldStart();
+    const event = postConfirmationEvent({
+      triggerSource: 'PostConfirmation_ConfirmForgotPassword',
+    });
+    const context = fakeLambdaContext();
+    let reads = 0;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => (reads++ === 0 ? 1000 : 1250));
+
+    // Act
+    try {
+      await module.handler(event, context);
+    } finally {
+      clock.mockRestore();
+    }
+
+    // Assert
+    const [line] = jsonLines(output.text()).filter((entry) => 'path' in entry);
+    expect(line).toEqual(
+      expect.objectContaining({
+        path: 'skipped',
+        sub: event.request.userAttributes['sub'],
+        durationMs: 250,
+      }),
+    );
+  });
+
+  test('when an event that is not a sign-up carries no user attributes, then it still passes through', async () => {
+    // Arrange
+    const { module } = await coldStart();
+    const event = postConfirmationEvent({
+      triggerSource: 'PostConfirmation_ConfirmForgotPassword',
+    });
+    const bare = {
+      ...event,
+      request: {},
+    } as unknown as PostConfirmationTriggerEvent;
+
+    // Act
+    const returned = await module.handler(bare, fakeLambdaContext());
+
+    // Assert
+    expect(returned).toBe(bare);
+    expect(jsonLines(output.text())).toContainEqual(
+      expect.objectContaining({ path: 'skipped', reason: 'not_sign_up' }),
+    );
+  });
+
+  describe('with real SDK clients whose AWS endpoints fail every request', () => {
+    let failing: http.Server;
+    let endpoint: string;
+    let requestsByTarget: Map<string, number>;
+
+    beforeEach(async () => {
+      requestsByTarget = new Map();
+      // Answers every AWS JSON request with a retryable server error and counts it by operation.
+      failing = http.createServer((request, response) => {
+        const target = String(request.headers['x-amz-target']);
+        requestsByTarget.set(target, (requestsByTarget.get(target) ?? 0) + 1);
+        request.resume();
+        request.on('end', () => {
+          response.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' });
+          response.end(JSON.stringify({ __type: 'InternalFailure', message: 'try again' }));
+        });
+      });
+      await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+      endpoint = `http://127.0.0.1:${(failing.address() as AddressInfo).port}`;
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
+    });
+
+    afterEach(async () => {
+      failing.closeAllConnections();
+      await new Promise((resolve) => failing.close(resolve));
+    });
+
+    test('when the queue keeps failing, then the send is tried twice in all, leaving time for the answer to Cognito', async () => {
+      // Arrange
+      configure({
+        QUEUE_URL: `${endpoint}/000000000000/registrations`,
+        AWS_ENDPOINT_URL_SQS: endpoint,
+      });
+      stub.respondWith({ status: 503 });
+      const { module } = await coldStart();
+
+      // Act
+      await module.handler(postConfirmationEvent(), fakeLambdaContext()).catch(() => undefined);
+
+      // Assert
+      expect(requestsByTarget.get('AmazonSQS.SendMessage')).toBe(2);
+      expect(jsonLines(output.text())).toContainEqual(
+        expect.objectContaining({ path: 'failed', reason: 'unavailable' }),
+      );
+    });
+
+    test('when Secrets Manager keeps failing, then the header secret is requested twice in all', async () => {
+      // Arrange
+      configure({
+        AUTH_HEADER_SECRET: '',
+        AUTH_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:header-AbCdEf',
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+      });
+      const { module, sqs } = await coldStart();
+      stubbedSqs(sqs);
+
+      // Act
+      await module.handler(postConfirmationEvent(), fakeLambdaContext());
+
+      // Assert
+      expect(requestsByTarget.get('secretsmanager.GetSecretValue')).toBe(2);
+      expect(stub.requests).toHaveLength(0);
+    });
   });
 
   describe('with a real SQS client whose SendMessage never answers', () => {

@@ -166,7 +166,8 @@ describe('registrar outcomes in detail', () => {
 
     const outcome = await registrar.register(event, contextWith(5000));
 
-    expect(outcome).toEqual({
+    // Strict: not even a parkedMessageId key holding undefined.
+    expect(outcome).toStrictEqual({
       path: 'rejected',
       sub: event.request.userAttributes['sub'],
       reason: 'rejected',
