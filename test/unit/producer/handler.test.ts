@@ -432,6 +432,28 @@ describe('handler', () => {
     );
   });
 
+  test('when a sign-up is registered, then its one line carries the time the invocation took', async () => {
+    // Arrange: a sign-up the registrar refuses before any call; the clock reads 1,000 at the
+    // start and 1,400 from then on
+    configure();
+    const { module } = await coldStart();
+    const event = postConfirmationEvent({ email: null });
+    const context = fakeLambdaContext();
+    let reads = 0;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => (reads++ === 0 ? 1000 : 1400));
+
+    // Act
+    try {
+      await module.handler(event, context);
+    } finally {
+      clock.mockRestore();
+    }
+
+    // Assert
+    const [line] = jsonLines(output.text()).filter((entry) => 'path' in entry);
+    expect(line).toEqual(expect.objectContaining({ path: 'rejected', durationMs: 400 }));
+  });
+
   test('when an event that is not a sign-up carries no user attributes, then it still passes through', async () => {
     // Arrange
     const { module } = await coldStart();
