@@ -404,55 +404,47 @@ describe('handler', () => {
     expect(contexts).toEqual([context]);
   });
 
-  test('when a password is reset, then its one line names the sub and the time it took', async () => {
-    // Arrange: the clock reads 1,000 when the invocation starts and 1,250 from then on
-    const { module } = await coldStart();
-    const event = postConfirmationEvent({
-      triggerSource: 'PostConfirmation_ConfirmForgotPassword',
-    });
-    const context = fakeLambdaContext();
-    let reads = 0;
-    const clock = jest.spyOn(Date, 'now').mockImplementation(() => (reads++ === 0 ? 1000 : 1250));
+  test.each([
+    {
+      kind: 'a password reset (skipped)',
+      event: () =>
+        postConfirmationEvent({ triggerSource: 'PostConfirmation_ConfirmForgotPassword' }),
+      path: 'skipped',
+    },
+    {
+      kind: 'a sign-up refused before any call',
+      event: () => postConfirmationEvent({ email: null }),
+      path: 'rejected',
+    },
+  ])(
+    'when $kind is handled, then its one line names the sub and the time the invocation took',
+    async ({ event: makeEvent, path }) => {
+      // Arrange: the clock reads 1,000 when the invocation starts and 1,250 from then on
+      configure();
+      const { module } = await coldStart();
+      const event = makeEvent();
+      const context = fakeLambdaContext();
+      let reads = 0;
+      const clock = jest.spyOn(Date, 'now').mockImplementation(() => (reads++ === 0 ? 1000 : 1250));
 
-    // Act
-    try {
-      await module.handler(event, context);
-    } finally {
-      clock.mockRestore();
-    }
+      // Act
+      try {
+        await module.handler(event, context);
+      } finally {
+        clock.mockRestore();
+      }
 
-    // Assert
-    const [line] = jsonLines(output.text()).filter((entry) => 'path' in entry);
-    expect(line).toEqual(
-      expect.objectContaining({
-        path: 'skipped',
-        sub: event.request.userAttributes['sub'],
-        durationMs: 250,
-      }),
-    );
-  });
-
-  test('when a sign-up is registered, then its one line carries the time the invocation took', async () => {
-    // Arrange: a sign-up the registrar refuses before any call; the clock reads 1,000 at the
-    // start and 1,400 from then on
-    configure();
-    const { module } = await coldStart();
-    const event = postConfirmationEvent({ email: null });
-    const context = fakeLambdaContext();
-    let reads = 0;
-    const clock = jest.spyOn(Date, 'now').mockImplementation(() => (reads++ === 0 ? 1000 : 1400));
-
-    // Act
-    try {
-      await module.handler(event, context);
-    } finally {
-      clock.mockRestore();
-    }
-
-    // Assert
-    const [line] = jsonLines(output.text()).filter((entry) => 'path' in entry);
-    expect(line).toEqual(expect.objectContaining({ path: 'rejected', durationMs: 400 }));
-  });
+      // Assert
+      const [line] = jsonLines(output.text()).filter((entry) => 'path' in entry);
+      expect(line).toEqual(
+        expect.objectContaining({
+          path,
+          sub: event.request.userAttributes['sub'],
+          durationMs: 250,
+        }),
+      );
+    },
+  );
 
   test('when an event that is not a sign-up carries no user attributes, then it still passes through', async () => {
     // Arrange
