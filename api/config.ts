@@ -1,8 +1,34 @@
 import { z } from 'zod';
 import { chooseHeaderSource, envFields, parseEnv } from '#contract/config';
 import { databaseEnvShape, databaseTargetFrom, type DatabaseTarget } from './database-config';
+import {
+  DEFAULT_TRUSTED_PROXY_HOPS,
+  parseSourceAddressRange,
+  type SourceAddressRange,
+} from './source-address-policy';
 
 export type { DatabaseTarget } from './database-config';
+
+/**
+ * `ALLOWED_SOURCE_IPS`: comma-separated addresses or CIDRs. Entries are named by position in
+ * problems, as every other variable's values are kept out of messages.
+ */
+const sourceAddressList = z.string().transform((raw, ctx) => {
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+  if (entries.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'must list at least one address or CIDR' });
+  }
+  const ranges: SourceAddressRange[] = [];
+  entries.forEach((entry, index) => {
+    const parsed = parseSourceAddressRange(entry);
+    if (parsed.ok) ranges.push(parsed.range);
+    else ctx.addIssue({ code: 'custom', message: `entry ${index + 1} ${parsed.problem}` });
+  });
+  return ranges;
+});
 
 const envSchema = z.object({
   PORT: envFields.port.default(3000),
@@ -14,6 +40,8 @@ const envSchema = z.object({
   AUTH_SECRET_ARN: envFields.secretArn.optional(),
   SHUTDOWN_TIMEOUT_MS: envFields.positiveInt(10_000),
   LOG_LEVEL: envFields.logLevel,
+  ALLOWED_SOURCE_IPS: sourceAddressList.optional(),
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(DEFAULT_TRUSTED_PROXY_HOPS),
 });
 
 export type HeaderSecretsConfig =
@@ -29,6 +57,18 @@ export interface ApiConfig {
   headerSecrets: HeaderSecretsConfig;
   shutdownTimeoutMs: number;
   logLevel: string;
+  /**
+   * Who may `POST /user`, by client address (`ALLOWED_SOURCE_IPS`); undefined means no address
+   * check, for local runs. The stack always sets it (the NAT addresses), so that the API still
+   * refuses strangers if the WAF guard is detached, counting or edited.
+   */
+  allowedSourceRanges: readonly SourceAddressRange[] | undefined;
+  /**
+   * Proxies in front of the API that append to `X-Forwarded-For` (`TRUSTED_PROXY_HOPS`): the
+   * client address is the entry that many places from the right. 1 (default): the load balancer.
+   * 0: nothing in front, the address is the TCP peer's (a local run, a direct connection).
+   */
+  trustedProxyHops: number;
 }
 
 /**
@@ -60,5 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<ApiCo
     headerSecrets,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     logLevel: vars.LOG_LEVEL,
+    allowedSourceRanges: vars.ALLOWED_SOURCE_IPS,
+    trustedProxyHops: vars.TRUSTED_PROXY_HOPS,
   });
 }

@@ -4,11 +4,12 @@ import type { Logger } from '#contract/logger';
 import type { RegistrationResponse } from '#contract/user';
 import { parseRegistration } from '#contract/registration';
 import { REGISTRATION_MAX_BYTES } from '#contract/registration-limits';
-import { requireAuthHeader } from './auth-guard';
+import { requireTrustedSender } from './auth-guard';
 import { errorHandler } from './error-handler';
 import { InvalidRequestError, NotFoundError, UnsupportedMediaTypeError } from './errors';
 import type { RegistrationService } from './registration-service';
 import { requestLogging } from './request-logging';
+import { DEFAULT_TRUSTED_PROXY_HOPS, type SourceAddressPolicy } from './source-address-policy';
 import type { UserRepository } from './user-repository';
 
 export interface AppDependencies {
@@ -17,13 +18,17 @@ export interface AppDependencies {
   headerSecrets: HeaderSecretSource;
   authHeaderName: string;
   logger: Logger;
+  /** Who may register, by client address. @default no address check */
+  sourceAddresses?: SourceAddressPolicy;
+  /** Proxies whose `X-Forwarded-For` entries are believed. @default DEFAULT_TRUSTED_PROXY_HOPS */
+  trustedProxyHops?: number;
 }
 
 /**
  * The HTTP entry point. Routing is explicit about what WAF must mirror: paths match
  * case-insensitively and with an optional trailing slash (express defaults, set here on purpose).
- * The registration route runs guard → content type → size-limited JSON → schema, so an
- * unauthenticated caller is turned away before its body is read.
+ * The registration route runs guard (header and source address) → content type → size-limited
+ * JSON → schema, so an unauthenticated caller is turned away before its body is read.
  */
 export function createApp(deps: AppDependencies): Express {
   const app = express();
@@ -32,6 +37,9 @@ export function createApp(deps: AppDependencies): Express {
   app.set('etag', false);
   app.set('case sensitive routing', false);
   app.set('strict routing', false);
+  // A hop count, not `true`: `req.ip` is then the address the last trusted proxy appended, never
+  // an entry the client wrote itself further left (see TRUSTED_PROXY_HOPS).
+  app.set('trust proxy', deps.trustedProxyHops ?? DEFAULT_TRUSTED_PROXY_HOPS);
   app.use(requestLogging(deps.logger));
 
   app.get('/healthz', (_req, res) => {
@@ -54,7 +62,12 @@ export function createApp(deps: AppDependencies): Express {
 
   app.post(
     '/user',
-    requireAuthHeader(deps.authHeaderName, deps.headerSecrets),
+    requireTrustedSender({
+      headerName: deps.authHeaderName,
+      secrets: deps.headerSecrets,
+      sourceAddresses: deps.sourceAddresses,
+      logger: deps.logger,
+    }),
     (req, _res, next) => {
       next(req.is('application/json') ? undefined : new UnsupportedMediaTypeError());
     },

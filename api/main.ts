@@ -9,7 +9,16 @@ runService('api', async () => {
   const logger = createServiceLogger('api', config.logLevel);
   const api = await startApi({ config, logger });
   logger.info(
-    { url: api.url, database: config.database.kind, authHeaderName: config.authHeaderName },
+    {
+      url: api.url,
+      database: config.database.kind,
+      authHeaderName: config.authHeaderName,
+      // Addresses are not secret; an unset list is worth seeing in a deployed task's first line.
+      allowedSourceIps:
+        config.allowedSourceRanges?.map((range) => `${range.address}/${range.prefixLength}`) ??
+        'any (ALLOWED_SOURCE_IPS unset)',
+      trustedProxyHops: config.trustedProxyHops,
+    },
     'api listening',
   );
   stopOnSignals(logger, () => api.stop());

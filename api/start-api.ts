@@ -11,6 +11,7 @@ import { createApp } from './create-app';
 import { openDatabase } from './database';
 import { listen } from './http-server';
 import { createRegistrationService } from './registration-service';
+import { createSourceAddressPolicy } from './source-address-policy';
 import { createUserRepository } from './user-repository';
 
 export interface RunningApi {
@@ -53,6 +54,10 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
       headerSecrets: options.headerSecrets ?? headerSecretSourceFor(config.headerSecrets),
       authHeaderName: config.authHeaderName,
       logger,
+      ...(config.allowedSourceRanges
+        ? { sourceAddresses: createSourceAddressPolicy(config.allowedSourceRanges) }
+        : {}),
+      trustedProxyHops: config.trustedProxyHops,
     });
     const server = await listen(app, {
       port: config.port,

@@ -51,6 +51,9 @@ export async function startTestApi(options: TestApiOptions): Promise<TestApi> {
     headerSecrets: { kind: 'static', acceptedHeaderValues: headerValues },
     shutdownTimeoutMs: 5_000,
     logLevel: 'debug',
+    // Loopback clients, no proxy in front: no address check (test/unit/api/source-address-guard).
+    allowedSourceRanges: undefined,
+    trustedProxyHops: 0,
   };
   const api = await startApi({
     config,

@@ -57,4 +57,79 @@ describe('API configuration', () => {
       expect((error as Error).message).not.toContain('short-secret-value');
     }
   });
+
+  it('when neither ALLOWED_SOURCE_IPS nor TRUSTED_PROXY_HOPS is set, then no address is checked and one proxy hop is trusted', () => {
+    const config = loadConfig({ AUTH_HEADER_SECRETS: secret });
+    expect(config.allowedSourceRanges).toBeUndefined();
+    expect(config.trustedProxyHops).toBe(1);
+  });
+
+  it('when ALLOWED_SOURCE_IPS lists addresses and CIDRs, then each becomes a range (a bare address is a /32 or /128)', () => {
+    const config = loadConfig({
+      AUTH_HEADER_SECRETS: secret,
+      ALLOWED_SOURCE_IPS: ' 203.0.113.10, 198.51.100.0/24,2001:db8::/32 ,::1,',
+      TRUSTED_PROXY_HOPS: '2',
+    });
+    expect(config.allowedSourceRanges).toEqual([
+      { address: '203.0.113.10', family: 'ipv4', prefixLength: 32 },
+      { address: '198.51.100.0', family: 'ipv4', prefixLength: 24 },
+      { address: '2001:db8::', family: 'ipv6', prefixLength: 32 },
+      { address: '::1', family: 'ipv6', prefixLength: 128 },
+    ]);
+    expect(config.trustedProxyHops).toBe(2);
+  });
+
+  it('when TRUSTED_PROXY_HOPS is 0, then it is kept: nothing in front, the TCP peer is the client', () => {
+    expect(
+      loadConfig({ AUTH_HEADER_SECRETS: secret, TRUSTED_PROXY_HOPS: '0' }).trustedProxyHops,
+    ).toBe(0);
+  });
+
+  /** The message of the ConfigError `loadConfig(env)` throws. */
+  const configErrorOf = (env: NodeJS.ProcessEnv): string => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.message;
+      throw error;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it.each([
+    ['a host name', 'nat.example.com'],
+    ['an IPv4 prefix over 32', '10.0.0.0/33'],
+    ['an IPv6 prefix over 128', '2001:db8::/129'],
+    ['an empty prefix', '10.0.0.1/'],
+    ['a prefix that is not a number', '10.0.0.1/a'],
+    ['two prefixes', '10.0.0.0/8/9'],
+    ['an address with a port', '203.0.113.10:443'],
+    ['an IPv6 zone id', 'fe80::1%eth0'],
+  ])(
+    'when ALLOWED_SOURCE_IPS holds %s, then start-up fails naming the variable and the entry by position only',
+    (_case, entry) => {
+      const message = configErrorOf({
+        AUTH_HEADER_SECRETS: secret,
+        ALLOWED_SOURCE_IPS: `198.51.100.1,${entry}`,
+      });
+
+      expect(message).toContain('ALLOWED_SOURCE_IPS: entry 2 ');
+      expect(message).not.toContain(entry);
+    },
+  );
+
+  it('when ALLOWED_SOURCE_IPS holds only separators, then start-up fails rather than check nothing', () => {
+    expect(configErrorOf({ AUTH_HEADER_SECRETS: secret, ALLOWED_SOURCE_IPS: ' , ,' })).toContain(
+      'ALLOWED_SOURCE_IPS: must list at least one address or CIDR',
+    );
+  });
+
+  it.each(['-1', 'one', '1.5', '11'])(
+    'when TRUSTED_PROXY_HOPS is %s, then start-up fails naming it',
+    (hops) => {
+      const attempt = () => loadConfig({ AUTH_HEADER_SECRETS: secret, TRUSTED_PROXY_HOPS: hops });
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow('TRUSTED_PROXY_HOPS');
+    },
+  );
 });
