@@ -13,6 +13,8 @@ module.exports = {
     '^.+\\.ts$': ['@swc/jest', { module: { type: 'commonjs', ignoreDynamic: true } }],
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // The image tests need the images built first: `npm run test:images` (jest.images.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/images/'],
   // Stryker's sandbox copies the tree, and `npm run synth` stages the image's build context
   // (package.json included) into cdk.out/: jest must not see either as a second copy of modules.
   modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/', '<rootDir>/reports/', '<rootDir>/cdk.out/'],
