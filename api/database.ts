@@ -2,11 +2,13 @@ import fs from 'node:fs';
 import knex, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import type { Logger } from '#contract/logger';
+import { createConnectionRecycler, type ConnectionRecycler } from './connection-recycling';
 import type { DatabaseTarget } from './database-config';
 import {
   secretsManagerCredentialSource,
   type DatabaseCredentialSource,
 } from './database-credentials';
+import { needsFreshConnections } from './database-errors';
 import { tlsOptionsFor } from './database-tls';
 
 export interface OpenDatabaseOptions {
@@ -98,21 +100,58 @@ export function knexConfigFor(
   return { ...common, connection: connectionFromSecret };
 }
 
+/** The connection recycler of each PostgreSQL pool, for `retireConnections`. */
+const recyclers = new WeakMap<Knex, { recycler: ConnectionRecycler; logger: Logger | undefined }>();
+
 /**
  * Opens a knex instance for a target (see `knexConfigFor`). A database opened from a secret
  * remembers its credential source, so `withFreshCredentials` can re-read it.
+ *
+ * A PostgreSQL pool drops its connections once any query on it fails with a failover-class
+ * SQLSTATE (a read-only server, an administrator shutdown: `needsFreshConnections`), so the
+ * next attempt connects afresh, to wherever the endpoint's name points now. knex reports every
+ * failed query through its public `query-error` event, wherever the query was run from.
  */
 export function openDatabase(
   target: DatabaseTarget,
   logger?: Logger,
   options: OpenDatabaseOptions = {},
 ): Knex {
-  if (target.kind !== 'postgres-secret') return knex(knexConfigFor(target, logger));
+  if (target.kind === 'embedded') return knex(knexConfigFor(target, logger));
   const credentials =
-    options.credentials ?? secretsManagerCredentialSource({ secretArn: target.secretArn });
-  const db = knex(knexConfigFor(target, logger, credentials));
-  credentialSources.set(db, { credentials, logger });
+    target.kind === 'postgres-secret'
+      ? (options.credentials ?? secretsManagerCredentialSource({ secretArn: target.secretArn }))
+      : undefined;
+  const config = knexConfigFor(target, logger, credentials);
+  const recycler = createConnectionRecycler();
+  const db = knex({ ...config, pool: { ...config.pool, ...recycler.poolHooks } });
+  recyclers.set(db, { recycler, logger });
+  db.on('query-error', (error: unknown) => {
+    if (needsFreshConnections(error)) retire(recycler, logger, error);
+  });
+  if (credentials) credentialSources.set(db, { credentials, logger });
   return db;
+}
+
+/** Retires the pool's connections and says so, once per generation of connections. */
+function retire(recycler: ConnectionRecycler, logger: Logger | undefined, cause: unknown): void {
+  if (!recycler.retireAll()) return;
+  const code =
+    typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
+  logger?.warn(
+    { code: typeof code === 'string' ? code : undefined },
+    'database is not taking writes here (failover?); reconnecting every pooled connection',
+  );
+}
+
+/**
+ * Makes the pool of `db` open new connections instead of reusing those it holds: for a caller
+ * that learnt without an error that the server cannot take writes (the readiness probe reading
+ * `transaction_read_only`). No-op for the embedded database, which has no pool.
+ */
+export function retireConnections(db: Knex): void {
+  const pool = recyclers.get(db);
+  if (pool) retire(pool.recycler, pool.logger, { code: '25006' });
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Registration, RegistrationSource } from '#contract/registration';
 import type { RegistrationChange, StoredUser } from '#contract/user';
-import { withFreshCredentials } from './database';
+import { retireConnections, withFreshCredentials } from './database';
 import { isConnectionFailure } from './database-errors';
 
 export interface UpsertResult {
@@ -136,6 +136,14 @@ function toStoredUser(row: UserRow): StoredUser {
   };
 }
 
+/**
+ * The readiness probe: whether a transaction on this connection would be read-only, as it is on
+ * a hot standby, on a writer demoted in a failover, or under `default_transaction_read_only`.
+ */
+const READINESS_SQL = "SELECT current_setting('transaction_read_only') AS read_only";
+const READ_ONLY_REASON =
+  'database is read-only (a failover, or a writer demoted): cannot take writes';
+
 /** The answer of a readiness probe; `reason` says why the database did not answer. */
 export type Reachability =
   { reachable: true } | { reachable: false; reason: string; cause?: unknown };
@@ -153,7 +161,11 @@ export interface UserRepository {
    * observation; see UPSERT_SQL). Errors as for `upsert`.
    */
   upsertMany(registrations: readonly Registration[]): Promise<UpsertResult[]>;
-  /** Whether the database answers a trivial query within the timeout, and if not, why. */
+  /**
+   * Whether the database answers within the timeout and would take a write, and if not, why. A
+   * server in read-only mode (a standby, a writer demoted in a failover) answers every read, but
+   * every registration would meet 503: not ready either.
+   */
   checkReachable(timeoutMs?: number): Promise<Reachability>;
 }
 
@@ -197,8 +209,15 @@ export function createUserRepository(db: Knex): UserRepository {
           timeoutMs,
         );
       });
-      const probe = withFreshCredentials(db, () => db.raw('SELECT 1')).then(
-        (): Reachability => ({ reachable: true }),
+      const probe = withFreshCredentials(db, (): Promise<{ rows: Array<{ read_only: string }> }> =>
+        db.raw(READINESS_SQL),
+      ).then(
+        (result): Reachability => {
+          if (result.rows[0]?.read_only !== 'on') return { reachable: true };
+          // The connection may be one the failover left on the old server: the next is fresh.
+          retireConnections(db);
+          return { reachable: false, reason: READ_ONLY_REASON };
+        },
         (error: unknown): Reachability => ({
           reachable: false,
           reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
