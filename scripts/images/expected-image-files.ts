@@ -16,7 +16,7 @@ import { parseDockerfileStages, stageLineage, type DockerStage } from '../docker
  */
 
 /** The service bundles whose code reads the compiled migrations from `migrations/` beside it. */
-export const MIGRATION_READERS: readonly (keyof typeof SERVICE_ENTRIES)[] = ['migrate'];
+export const MIGRATION_READERS: readonly (keyof typeof SERVICE_ENTRIES)[] = ['api', 'migrate'];
 
 /** Where `npm run build` writes, relative to the directory it runs in (see scripts/build.ts). */
 const BUILD_OUT_DIR = 'dist';

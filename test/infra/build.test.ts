@@ -6,29 +6,14 @@ import { promisify } from 'node:util';
 import { App, Stack } from 'aws-cdk-lib';
 import { stop as stopEsbuild } from 'esbuild';
 import { buildServiceBundles, SERVICE_ENTRIES } from '../../scripts/build';
+import { parseDockerfileStages, type DockerStage } from '../../scripts/dockerfile-stages';
+import { MIGRATION_READERS, serviceBuildOutputs } from '../../scripts/images/expected-image-files';
 import { SOURCE_ROOT } from '../../stacks/app';
 import { SERVICE_DOCKERFILE, serviceImage } from '../../stacks/service-image';
 
-interface DockerStage {
-  name: string;
-  /** Each COPY instruction's sources (without `--from` stages' own paths). */
-  copies: { from: string | undefined; sources: string[] }[];
-}
-
-/** The Dockerfile's stages and what each copies: enough to check it offline, without Docker. */
+/** The Dockerfile's stages, read offline: enough to check it without Docker. */
 function dockerStages(): DockerStage[] {
-  const stages: DockerStage[] = [];
-  const text = fs.readFileSync(path.join(SOURCE_ROOT, SERVICE_DOCKERFILE), 'utf8');
-  for (const line of text.split('\n')) {
-    const stage = /^FROM\s+\S+\s+AS\s+(\S+)/i.exec(line);
-    if (stage?.[1] !== undefined) stages.push({ name: stage[1], copies: [] });
-    const copy = /^COPY\s+(?:--from=(\S+)\s+)?(.+)$/i.exec(line);
-    if (copy?.[2] !== undefined) {
-      const words = copy[2].trim().split(/\s+/);
-      stages.at(-1)?.copies.push({ from: copy[1], sources: words.slice(0, -1) });
-    }
-  }
-  return stages;
+  return parseDockerfileStages(fs.readFileSync(path.join(SOURCE_ROOT, SERVICE_DOCKERFILE), 'utf8'));
 }
 
 function stageNamed(name: string): DockerStage {
@@ -69,6 +54,24 @@ describe("npm run build (the container images' bundles)", () => {
         .sort(),
     );
     for (const bundle of bundles) expect(fs.statSync(bundle).size).toBeGreaterThan(1000);
+  });
+
+  test('writes exactly the files the image checks expect of it (serviceBuildOutputs)', () => {
+    const written = fs
+      .readdirSync(outDir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) =>
+        path.posix.join('dist', path.relative(outDir, path.join(entry.parentPath, entry.name))),
+      );
+    expect(written.sort()).toEqual(serviceBuildOutputs());
+  });
+
+  test('the bundles that read the compiled migrations are the MIGRATION_READERS the image checks give them to', () => {
+    // esbuild marks each module it bundles with a `// <path>` comment.
+    const readers = bundles
+      .filter((bundle) => fs.readFileSync(bundle, 'utf8').includes('\n// migrations/index.ts\n'))
+      .map((bundle) => path.basename(bundle, '.js'));
+    expect(readers.sort()).toEqual([...MIGRATION_READERS].sort());
   });
 
   test("compiles the repository's own TypeScript in and leaves only npm packages and built-ins to require", () => {
