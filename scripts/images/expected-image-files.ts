@@ -9,9 +9,11 @@ import { parseDockerfileStages, stageLineage, type DockerStage } from '../docker
  * Dockerfile, the files `npm run build` writes and the commands the task definitions give.
  *
  * Two checks share it:
- * - test/infra/template-integrity.test.ts (offline): every needed file is brought by a
+ * - test/infra/deploy-preflight.test.ts (offline): every needed file is brought by a
  *   `COPY --from=<build stage>` line, and every such line copies something the build writes;
- * - the built-image test (`npm run test:images`): every needed file is in the image's file list.
+ * - the built-image test (`npm run test:images`): every needed file (`commands[].files`) is in
+ *   the built image's file list. Feed it the task definitions' containers (see
+ *   `containerCommandsOf` in test/infra/image-checks.ts) and the Dockerfile's text.
  * Keep it free of test code and of Docker: both run it, one of them without a daemon.
  */
 
