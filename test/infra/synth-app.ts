@@ -88,6 +88,8 @@ export interface ContainerImageSource {
   dockerBuildTarget: string | undefined;
   /** The asset's hash: containers built from the same target share it. */
   assetHash: string;
+  /** The build context as synth staged it into the output directory (what Docker is given). */
+  contextDirectory: string;
 }
 
 /**
@@ -103,7 +105,10 @@ export function containerImageSources(
     `${synthesized.stack.artifactId}.assets.json`,
   );
   const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as {
-    dockerImages?: Record<string, { source: { dockerFile?: string; dockerBuildTarget?: string } }>;
+    dockerImages?: Record<
+      string,
+      { source: { directory?: string; dockerFile?: string; dockerBuildTarget?: string } }
+    >;
   };
   const sources: Record<string, ContainerImageSource> = {};
   for (const resource of Object.values(synthesized.json.Resources)) {
@@ -120,6 +125,7 @@ export function containerImageSources(
         dockerFile: image.source.dockerFile,
         dockerBuildTarget: image.source.dockerBuildTarget,
         assetHash,
+        contextDirectory: path.join(synthesized.app.outdir, image.source.directory ?? ''),
       };
     }
   }
