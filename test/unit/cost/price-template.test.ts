@@ -294,6 +294,49 @@ describe('the idle bill of a template', () => {
     expect(runsPerMonth('cron(0 3 * * ? *)', 730)).toBeUndefined();
   });
 
+  test('a cron-scheduled task is priced per run, outside the monthly total', () => {
+    const template = withResources(smallTemplate, {
+      NightlyTask: {
+        Type: 'AWS::ECS::TaskDefinition',
+        Properties: { Cpu: '1024', Memory: '2048' },
+      },
+      Nightly: {
+        Type: 'AWS::Scheduler::Schedule',
+        Properties: {
+          ScheduleExpression: 'cron(0 3 * * ? *)',
+          Target: { EcsParameters: { TaskDefinitionArn: { Ref: 'NightlyTask' } } },
+        },
+      },
+    });
+    const bill = priceTemplate(template, prices);
+    // one run: 5 min = 1/12 h × (1 vCPU × 0.04048 + 2 GB × 0.004445) = 0.00411417
+    expect(bill.lines.find((line) => line.unit === 'run')).toMatchObject({
+      basis: 'usage',
+      monthly: 0,
+    });
+    expect(bill.lines.find((line) => line.unit === 'run')?.unitPrice).toBeCloseTo(0.00411417, 8);
+    expect(bill.total).toBeCloseTo(143.02605, 6);
+  });
+
+  test('Container Insights bills the cluster, each running service and its task family as metrics', () => {
+    const template = withResources(smallTemplate, {
+      Cluster: {
+        Type: 'AWS::ECS::Cluster',
+        Properties: { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] },
+      },
+    });
+    const line = lineStarting(
+      priceTemplate(template, prices).lines,
+      'Container Insights on Cluster',
+    );
+    // 12 (cluster) + 15 (ApiService) + 10 (ApiTask family) = 37 metrics × 0.30 = 11.10
+    expect(line).toMatchObject({ quantity: 37 });
+    expect(line.monthly).toBeCloseTo(11.1, 6);
+    // with the free tier, 10 of them are free: 27 × 0.30 = 8.10
+    const free = priceTemplate(template, prices, { freeTier: true });
+    expect(lineStarting(free.lines, 'Container Insights on Cluster').monthly).toBeCloseTo(8.1, 6);
+  });
+
   test("with the account's free tier, the first 3 dashboards and 10 alarm metrics cost nothing", () => {
     const bill = priceTemplate(smallTemplate, prices, { freeTier: true });
     expect(bill.freeTierDeducted).toBe(true);
