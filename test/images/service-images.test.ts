@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,7 @@ import {
   detectContainerEngine,
   runEngine,
 } from '../../scripts/images/container-engine';
+import { expectedImageFiles } from '../../scripts/images/expected-image-files';
 import { IMAGE_MANIFEST_FILE, type ImageManifest } from '../../scripts/images/image-manifest';
 import { freeLocalPort } from '../../scripts/local/free-port';
 import { type LocalSqs, sendBodies, startLocalSqs } from '../../scripts/local/local-sqs';
@@ -87,12 +89,10 @@ async function imageContents(engine: ContainerEngine, image: string): Promise<Im
   }
 }
 
-/** The scripts a command runs: its `dist/…` arguments, resolved against the working directory. */
-function scriptsRunBy(command: readonly string[], workingDir: string): string[] {
-  return command
-    .filter((word) => /^dist\/.+\.js$/.test(word))
-    .map((word) => path.posix.join(workingDir, word));
-}
+const connectionCount = (server: net.Server): Promise<number> =>
+  new Promise((resolve, reject) =>
+    server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+  );
 
 const rdsSecret = (database: string, username: string, password: string): string => {
   const url = new URL(SERVER_URL);
@@ -276,31 +276,41 @@ describe('the service images, run as the task definitions say', () => {
       },
     );
 
-    test('every command the task definitions and the images run names a script the image holds', () => {
-      const checked: string[] = [];
-      for (const container of Object.values(containers)) {
-        const image = contents.get(container.target);
-        if (image === undefined) throw new Error(`no contents for ${container.target}`);
-        const command = container.command ?? image.config.Cmd;
-        const scripts = scriptsRunBy(command, image.config.WorkingDir);
-        expect({ container: container.name, scripts: scripts.length > 0 }).toEqual({
-          container: container.name,
-          scripts: true,
+    test('every file the commands need and the Dockerfile copies from the build is in the built image', () => {
+      // The offline prediction (test/infra/deploy-preflight.test.ts checks it against the
+      // Dockerfile), held here against what the engine really built.
+      const expectations = expectedImageFiles({
+        dockerfile: fs.readFileSync('Dockerfile', 'utf8'),
+        containers: Object.values(containers).map((container) => ({
+          runBy: `container ${container.name}`,
+          target: container.target,
+          ...(container.command ? { command: container.command } : {}),
+        })),
+      });
+      const checkedCommands: string[] = [];
+      for (const expectation of expectations) {
+        expect({ target: expectation.target, problems: expectation.problems }).toEqual({
+          target: expectation.target,
+          problems: [],
         });
-        for (const script of scripts) {
-          expect({ container: container.name, script, present: image.files.has(script) }).toEqual({
-            container: container.name,
-            script,
-            present: true,
-          });
-          checked.push(`${container.name}: ${script}`);
+        const files = contents.get(expectation.target as ServiceImageTarget)?.files;
+        if (files === undefined) throw new Error(`no image for ${expectation.target}`);
+        const needed = [...expectation.builtFiles, ...expectation.commands.flatMap((c) => c.files)];
+        expect({
+          target: expectation.target,
+          missing: [...new Set(needed)].filter((file) => !files.has(file)),
+        }).toEqual({ target: expectation.target, missing: [] });
+        for (const command of expectation.commands) {
+          checkedCommands.push(`${expectation.target} ${command.runBy}: ${command.files[0] ?? ''}`);
         }
       }
-      expect(checked.sort()).toEqual([
-        'api: /app/dist/api.js',
-        'consumer: /app/dist/consumer.js',
-        'migrate: /app/dist/migrate.js',
-        'reconciler: /app/dist/reconciler.js',
+      expect(checkedCommands.sort()).toEqual([
+        'api CMD: /app/dist/api.js',
+        'api container api: /app/dist/api.js',
+        'api container migrate: /app/dist/migrate.js',
+        'api container reconciler: /app/dist/reconciler.js',
+        'consumer CMD: /app/dist/consumer.js',
+        'consumer container consumer: /app/dist/consumer.js',
       ]);
     });
 
@@ -474,6 +484,42 @@ describe('the service images, run as the task definitions say', () => {
       expect(summary.created).toBeGreaterThanOrEqual(1);
       expect(await db('users').where({ sub })).toHaveLength(1);
     }, 120_000);
+
+    test('the reconciler container, stopped on SIGTERM while Cognito does not answer, exits before its stop timeout', async () => {
+      // A user pool endpoint that accepts connections and never answers: the run is mid-scan.
+      const sockets = new Set<net.Socket>();
+      const silent = net.createServer((socket) => sockets.add(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const { port } = silent.address() as net.AddressInfo;
+      const container = containerNamed('reconciler');
+      const reconciler = await startContainer(
+        engine,
+        specFor(
+          container,
+          {
+            COGNITO_USER_POOL_ID: 'eu-west-1_Unanswered',
+            DATABASE_SSL: 'disable',
+            DATABASE_SECRET_ARN: SECRET_ARNS.databaseApp,
+          },
+          { AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: `http://127.0.0.1:${port}` },
+        ),
+      );
+      started.push(reconciler);
+      try {
+        await waitFor(async () => (await connectionCount(silent)) > 0, {
+          timeoutMs: 30_000,
+          what: 'the reconciler to call the user pool',
+        });
+        const stopped = await reconciler.stop(container.stopTimeoutSeconds);
+        // 137 would be the SIGKILL at the stop timeout; the run ends itself (incomplete: non-zero).
+        expect(stopped.exitCode).not.toBe(137);
+        expect(stopped.seconds).toBeLessThan(container.stopTimeoutSeconds);
+        expect(await reconciler.logs()).toMatch(/stop requested|abort/i);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+      }
+    }, 90_000);
 
     test('the api container stops on SIGTERM within its stop timeout, exiting 0', async () => {
       const container = containerNamed('api');
