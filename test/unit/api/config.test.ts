@@ -1,6 +1,7 @@
 import { ConfigError } from '#contract/config';
 import { loadConfig } from '../../../api/config';
 import { newHeaderSecret } from '../../../fixtures/registrations';
+import { configErrorFrom } from '../../helpers/process-env';
 
 describe('API configuration', () => {
   const secret = newHeaderSecret();
@@ -86,15 +87,8 @@ describe('API configuration', () => {
   });
 
   /** The message of the ConfigError `loadConfig(env)` throws. */
-  const configErrorOf = (env: NodeJS.ProcessEnv): string => {
-    try {
-      loadConfig(env);
-    } catch (error) {
-      if (error instanceof ConfigError) return error.message;
-      throw error;
-    }
-    throw new Error('expected a ConfigError');
-  };
+  const configErrorOf = (env: NodeJS.ProcessEnv): string =>
+    configErrorFrom(() => loadConfig(env)).message;
 
   it.each([
     ['a host name', 'nat.example.com'],
