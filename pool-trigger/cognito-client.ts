@@ -1,4 +1,7 @@
-import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  CognitoIdentityProviderClient,
+  type CognitoIdentityProviderClientConfig,
+} from '@aws-sdk/client-cognito-identity-provider';
 
 /**
  * Attempts per Cognito call. UpdateUserPool shares a low per-account request quota with every
@@ -13,7 +16,7 @@ export const COGNITO_MAX_ATTEMPTS = 8;
  * after a throttle instead of only spacing out the retried call.
  */
 export function createCognitoClient(
-  config: { endpoint?: string; region?: string } = {},
+  config: CognitoIdentityProviderClientConfig = {},
 ): CognitoIdentityProviderClient {
   return new CognitoIdentityProviderClient({
     ...config,

@@ -1,0 +1,68 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { COGNITO_MAX_ATTEMPTS, createCognitoClient } from '../../../pool-trigger/cognito-client';
+
+/**
+ * A loopback stand-in for Cognito's JSON endpoint that throttles the first `throttled` calls
+ * the way Cognito does (400, TooManyRequestsException) and then answers.
+ */
+async function throttlingCognito(throttled: number) {
+  const targets: string[] = [];
+  const server = http.createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      targets.push(String(request.headers['x-amz-target']));
+      response.setHeader('content-type', 'application/x-amz-json-1.1');
+      if (targets.length <= throttled) {
+        response.statusCode = 400;
+        response.end(
+          JSON.stringify({ __type: 'TooManyRequestsException', message: 'Rate exceeded' }),
+        );
+        return;
+      }
+      response.end(JSON.stringify({ UserPool: { Id: 'eu-west-1_TeamPool42' } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    targets,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('the trigger attachment’s Cognito client', () => {
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+  test('when Cognito throttles a call, then the SDK retries it and the call succeeds', async () => {
+    const cognito = await throttlingCognito(2);
+    try {
+      const client = createCognitoClient({
+        endpoint: cognito.endpoint,
+        region: 'eu-west-1',
+        credentials,
+      });
+
+      const answer = await client.send(
+        new DescribeUserPoolCommand({ UserPoolId: 'eu-west-1_TeamPool42' }),
+      );
+
+      expect(answer.UserPool?.Id).toBe('eu-west-1_TeamPool42');
+      expect(answer.$metadata.attempts).toBe(3);
+      expect(cognito.targets).toStrictEqual(
+        Array(3).fill('AWSCognitoIdentityProviderService.DescribeUserPool'),
+      );
+    } finally {
+      await cognito.close();
+    }
+  });
+
+  test('the client makes several attempts before giving up', async () => {
+    const client = createCognitoClient({ region: 'eu-west-1', credentials });
+
+    expect(await client.config.maxAttempts()).toBe(COGNITO_MAX_ATTEMPTS);
+    expect(COGNITO_MAX_ATTEMPTS).toBeGreaterThanOrEqual(5);
+  });
+});
