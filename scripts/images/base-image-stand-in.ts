@@ -39,10 +39,13 @@ export function parseNodeBaseImage(image: string): NodeBaseImage {
  * The Debian mirror the machine's own apt uses (deb822 `URIs:` or a one-line `deb` entry), so
  * an air-gapped machine's internal mirror serves the stand-in too. `DEBIAN_MIRROR` overrides it.
  */
-export function debianMirror(env: NodeJS.ProcessEnv = process.env): string {
+export function debianMirror(
+  env: NodeJS.ProcessEnv = process.env,
+  aptDirectory = '/etc/apt',
+): string {
   if (env.DEBIAN_MIRROR) return env.DEBIAN_MIRROR;
-  const files = ['/etc/apt/sources.list'];
-  const directory = '/etc/apt/sources.list.d';
+  const files = [path.join(aptDirectory, 'sources.list')];
+  const directory = path.join(aptDirectory, 'sources.list.d');
   if (fs.existsSync(directory)) {
     for (const file of fs.readdirSync(directory).sort()) files.push(path.join(directory, file));
   }
