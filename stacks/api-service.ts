@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -21,6 +21,12 @@ export const API_CONTAINER_PORT = 3000;
  * while the API answering 503 is exactly what lets the producer fall back to the queue.
  */
 export const API_HEALTH_CHECK_PATH = '/healthz';
+/**
+ * Proxies in front of the API that append to `X-Forwarded-For`: the load balancer, and nothing
+ * else (no CloudFront, no second load balancer). The API takes the client address from the entry
+ * this many places from the right, so a proxy added in front must raise it.
+ */
+export const API_TRUSTED_PROXY_HOPS = 1;
 
 export interface ApiServiceProps {
   /** Repository root: the Docker build context (the Dockerfile's `api` target). */
@@ -30,6 +36,12 @@ export interface ApiServiceProps {
   readonly desiredCount: number;
   readonly headerSecret: secretsmanager.ISecret;
   readonly authHeaderName: string;
+  /**
+   * The only addresses (or CIDRs) the API itself accepts registrations from: the NAT addresses
+   * of the senders. The API refuses strangers this way even if the WAF guard is detached, set to
+   * count or edited; the list must not be empty.
+   */
+  readonly allowedSourceIps: readonly string[];
   /** The master user's RDS-format secret: injected into the migrate container only. */
   readonly databaseMasterCredentials: secretsmanager.ISecret;
   /** The application role's RDS-format secret: read by the API, and provisioned by migrate. */
@@ -59,6 +71,9 @@ export class ApiService extends Construct {
   constructor(scope: Construct, id: string, props: ApiServiceProps) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+    if (props.allowedSourceIps.length === 0) {
+      throw new Error('ApiService needs at least one allowed source address');
+    }
 
     const image = serviceImage(this, 'Image', { sourceRoot: props.sourceRoot, target: 'api' });
 
@@ -103,6 +118,12 @@ export class ApiService extends Construct {
         DATABASE_SECRET_ARN: props.databaseAppCredentials.secretArn,
         AUTH_HEADER_NAME: props.authHeaderName,
         AUTH_SECRET_ARN: props.headerSecret.secretArn,
+        // Checked by the API on every registration besides the header; always set here, since
+        // unset means no address check (local runs only).
+        ALLOWED_SOURCE_IPS: Fn.join(',', [...props.allowedSourceIps]),
+        // Said explicitly rather than left to the API's default: the one proxy is the load
+        // balancer below, and the count must change with what stands in front of the API.
+        TRUSTED_PROXY_HOPS: String(API_TRUSTED_PROXY_HOPS),
       },
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'api' }),
       readonlyRootFilesystem: true,

@@ -4,6 +4,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import type { SyncDatabase } from './database-source';
+import type { StackOutputs } from './stack-outputs';
 
 /** The database the API and its migrations use; named in the generated secret as `dbname`. */
 export const DATABASE_NAME = 'usersync';
@@ -16,9 +18,15 @@ export const DATABASE_MASTER_USER = 'usersync_admin';
 export const DATABASE_APP_USER = 'usersync_app';
 /** How often both secrets rotate. */
 export const DATABASE_ROTATION_INTERVAL = Duration.days(30);
+/** Where the rotation functions run: they call Secrets Manager, so they need a route out. */
+export const DATABASE_ROTATION_SUBNETS: ec2.SubnetSelection = {
+  subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS,
+};
 
 export interface DatabaseProps {
   readonly vpc: ec2.IVpc;
+  /** @default the isolated subnets */
+  readonly vpcSubnets?: ec2.SubnetSelection;
   /** Standby in the second AZ. */
   readonly multiAz: boolean;
   readonly deletionProtection: boolean;
@@ -29,7 +37,7 @@ export interface DatabaseProps {
 }
 
 /**
- * RDS PostgreSQL in the isolated subnets: encrypted, backed up, not publicly accessible, and
+ * RDS PostgreSQL in the isolated subnets (or those given): encrypted, backed up, not publicly accessible, and
  * reachable only from security groups granted with `allowFrom`. Two secrets, both rotated:
  * - the master (`credentials`), for the migrations only, single-user rotation: it is read once
  *   per migrate run, so a rotation can only fail a deploy that happens in the same seconds;
@@ -39,12 +47,13 @@ export interface DatabaseProps {
  *   (Single-user rotation changes the live password first and the secret a moment later, a window
  *   in which new connections fail.) The API still re-reads the secret when a login is refused.
  */
-export class Database extends Construct {
+export class Database extends Construct implements SyncDatabase {
   readonly instance: rds.DatabaseInstance;
   /** The master user's secret: migrations and role management only. */
   readonly credentials: secretsmanager.ISecret;
   /** The application role's secret (RDS format, with `masterarn` for its rotation). */
   readonly appCredentials: secretsmanager.ISecret;
+  readonly outputs: StackOutputs;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -54,7 +63,7 @@ export class Database extends Construct {
       engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17 }),
       instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
       vpc: props.vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       publiclyAccessible: false,
       databaseName: DATABASE_NAME,
       credentials: rds.Credentials.fromGeneratedSecret(DATABASE_MASTER_USER),
@@ -93,10 +102,20 @@ export class Database extends Construct {
     });
     appSecret.applyRemovalPolicy(secretRemovalPolicy);
     this.appCredentials = appSecret.attach(this.instance);
+    this.outputs = {
+      DatabaseSecretArn: {
+        value: this.credentials.secretArn,
+        description: 'Database master credentials, for migrations only (rotated every 30 days)',
+      },
+      DatabaseAppSecretArn: {
+        value: this.appCredentials.secretArn,
+        description: 'Application role credentials (alternating users, rotated every 30 days)',
+      },
+    };
 
     // The rotation functions talk to Secrets Manager through the NAT: the isolated subnets
     // have no route out. RDS lets them in (addRotation… opens the port to them).
-    const rotationSubnets = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    const rotationSubnets = DATABASE_ROTATION_SUBNETS;
     this.instance.addRotationSingleUser({
       automaticallyAfter: DATABASE_ROTATION_INTERVAL,
       vpcSubnets: rotationSubnets,
@@ -114,8 +133,8 @@ export class Database extends Construct {
       id: 'AwsSolutions-RDS11',
       reason:
         'The default PostgreSQL port is kept: the instance has no public address, sits in ' +
-        'isolated subnets and admits only the API task security group and the rotation functions, ' +
-        'so a non-standard port would hide nothing.',
+        'subnets with no inbound route from the internet and admits only the API and reconciler ' +
+        'task security groups and the rotation functions, so a non-standard port would hide nothing.',
     });
     if (!props.multiAz) {
       Validations.of(this.instance).acknowledge({

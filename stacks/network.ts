@@ -1,7 +1,9 @@
-import { RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { Fn, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { SyncNetwork } from './network-source';
+import type { StackOutputs } from './stack-outputs';
 
 export interface NetworkProps {
   /** NAT Gateways (one per AZ at most), each with an Elastic IP allocated here. */
@@ -16,10 +18,14 @@ export interface NetworkProps {
  * Elastic IPs are allocated here, so their addresses are known to the stack and can be put in
  * the WAF allow-list: they are the only sources allowed to register users.
  */
-export class Network extends Construct {
+export class Network extends Construct implements SyncNetwork {
   readonly vpc: ec2.Vpc;
   /** One Elastic IP per NAT Gateway: the public source addresses of producer and consumer. */
   readonly natElasticIps: readonly ec2.CfnEIP[];
+  /** Their addresses (tokens, known once deployed). */
+  readonly natEgressIps: readonly string[];
+  readonly databaseSubnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+  readonly outputs: StackOutputs;
   /** SQS interface endpoint: the producer's fallback must reach SQS when the NAT path is down. */
   readonly sqsEndpoint: ec2.InterfaceVpcEndpoint;
 
@@ -31,6 +37,13 @@ export class Network extends Construct {
       Tags.of(eip).add('Name', `nat-egress-${index + 1}`);
       return eip;
     });
+    this.natEgressIps = this.natElasticIps.map((eip) => eip.attrPublicIp);
+    this.outputs = {
+      NatEgressIps: {
+        value: Fn.join(',', [...this.natEgressIps]),
+        description: 'Public source addresses of the producer and consumer (the WAF allow-list)',
+      },
+    };
 
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,

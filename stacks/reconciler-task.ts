@@ -17,6 +17,11 @@ import { SERVICE_RUNTIME_PLATFORM, serviceImage } from './service-image';
 /** How the task reaches Cognito's API. */
 export type CognitoRoute = 'nat' | 'interface-endpoint';
 
+/** Where the task runs, scheduled or started once: Cognito is reached through the NAT. */
+export const RECONCILER_SUBNETS: ec2.SubnetSelection = {
+  subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS,
+};
+
 export interface ReconcilerTaskProps {
   /** Repository root: the Docker build context (the task reuses the Dockerfile's `api` target). */
   readonly sourceRoot: string;
@@ -123,7 +128,7 @@ export class ReconcilerTask extends Construct {
       schedule: props.schedule ?? scheduler.ScheduleExpression.rate(Duration.days(1)),
       target: new targets.EcsRunFargateTask(props.cluster, {
         taskDefinition: this.taskDefinition,
-        vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        vpcSubnets: RECONCILER_SUBNETS,
         securityGroups: [this.securityGroup],
         assignPublicIp: false,
         // A missed run is repaired by the next one; retrying a whole scan is not worth a storm.

@@ -1,44 +1,24 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
+import { SYNC_DEFAULTS, type CognitoUserSyncOptions } from './cognito-user-sync';
+import { readDatabaseSource, readNetworkSource, readUserPoolSource } from './adoption-settings';
+import { readBoolean, readInteger, readString, SettingsError } from './context-values';
 
-/** What the app deploys, read once from CDK context (`cdk.json` or `-c key=value`). */
-export interface DeploymentSettings {
+/**
+ * What the app deploys, read once from CDK context (`cdk.json` or `-c key=value`): the stack's
+ * name and region, and the system's options (see CognitoUserSyncOptions). Defaults depend on the
+ * stage: `prod` gets high availability and retention, any other stage is cheap to tear down.
+ * - user pool, network, database: created unless adopted (`existingUserPoolId`,
+ *   `existingVpcId`, `existingDatabaseSecretArn` and their companions);
+ * - natGateways (created network): 2 for prod, else 1; databaseMultiAz (created database),
+ *   deletionProtection: true for prod; removalPolicy: RETAIN for prod, DESTROY otherwise;
+ *   producerReservedConcurrency: 20 for prod, unset otherwise; the rest as SYNC_DEFAULTS.
+ */
+export interface DeploymentSettings extends CognitoUserSyncOptions {
   /** Names the stack (`CognitoUserSync-<stage>`) and its resources. @default 'dev' */
   readonly stage: string;
   /** The only part of the stack environment: ALB access logs need a concrete region. @default 'eu-west-1' */
   readonly region: string;
-  /** How the API is reached: HTTPS by default; plain HTTP only by explicit opt-in. */
-  readonly tls: TlsSettings;
-  /** NAT Gateways, each with its own Elastic IP in the WAF allow-list. @default 2 for prod, else 1 */
-  readonly natGateways: number;
-  /** API tasks. @default 2 */
-  readonly apiDesiredCount: number;
-  /** Consumer tasks kept running with an empty queue (0 allowed). @default 1 */
-  readonly consumerMinCapacity: number;
-  /** Consumer tasks at most, reached on a deep queue. @default 4 */
-  readonly consumerMaxCapacity: number;
-  /** RDS standby in the second AZ. @default true for prod */
-  readonly databaseMultiAz: boolean;
-  /** Deletion protection on the database and the load balancer. @default true for prod */
-  readonly deletionProtection: boolean;
-  /** What `cdk destroy` does to stateful resources. @default RETAIN for prod, DESTROY otherwise */
-  readonly removalPolicy: RemovalPolicy;
-  /** Days between automatic rotations of the header value. @default 30 */
-  readonly headerRotationDays: number;
-  /** Header carrying the shared value. @default 'x-custom-auth' */
-  readonly authHeaderName: string;
-  /** E-mail address subscribed to the alarm topic, if any. */
-  readonly alarmEmail?: string;
-  /**
-   * Concurrency reserved for the PostConfirmation trigger, so that other functions in the
-   * account cannot starve sign-ups (and a burst of sign-ups cannot starve them). Unset, the
-   * function shares the account's unreserved pool; a new account's small limit may leave no room
-   * to reserve. @default 20 for prod, unset otherwise
-   */
-  readonly producerReservedConcurrency?: number;
-  readonly logLevel: string;
-  /** When the reconciler runs: an EventBridge Scheduler `rate(…)` or `cron(…)`. @default 'rate(1 day)' */
-  readonly reconcileSchedule: string;
 }
 
 /**
@@ -64,37 +44,6 @@ const removalPolicies: Record<string, RemovalPolicy> = {
   retain: RemovalPolicy.RETAIN,
   snapshot: RemovalPolicy.SNAPSHOT,
 };
-
-class SettingsError extends Error {
-  override readonly name = 'SettingsError';
-}
-
-/** Reads the context value `key`; `-c key=value` arrives as a string, cdk.json as JSON. */
-function readString(node: Node, key: string): string | undefined {
-  const value: unknown = node.tryGetContext(key);
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
-    return String(value);
-  }
-  throw new SettingsError(`context "${key}" must be a string, number or boolean`);
-}
-
-function readInteger(node: Node, key: string, fallback: number, min: number, max: number): number {
-  const raw = readString(node, key);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new SettingsError(`context "${key}" must be an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function readBoolean(node: Node, key: string, fallback: boolean): boolean {
-  const raw = readString(node, key);
-  if (raw === undefined) return fallback;
-  if (raw === 'true' || raw === 'false') return raw === 'true';
-  throw new SettingsError(`context "${key}" must be true or false`);
-}
 
 /**
  * Parses and validates the deployment settings from CDK context, with defaults that depend on
@@ -122,39 +71,62 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     throw new SettingsError('context "removalPolicy" must be destroy, retain or snapshot');
   }
 
-  const consumerMinCapacity = readInteger(node, 'consumerMinCapacity', 1, 0, 50);
-  const consumerMaxCapacity = readInteger(node, 'consumerMaxCapacity', 4, 1, 50);
+  const consumerMinCapacity = readInteger(
+    node,
+    'consumerMinCapacity',
+    SYNC_DEFAULTS.consumerMinCapacity,
+    0,
+    50,
+  );
+  const consumerMaxCapacity = readInteger(
+    node,
+    'consumerMaxCapacity',
+    SYNC_DEFAULTS.consumerMaxCapacity,
+    1,
+    50,
+  );
   if (consumerMaxCapacity < consumerMinCapacity) {
     throw new SettingsError('context "consumerMaxCapacity" must be at least "consumerMinCapacity"');
   }
 
-  const authHeaderName = (readString(node, 'authHeaderName') ?? 'x-custom-auth').toLowerCase();
+  const authHeaderName = (
+    readString(node, 'authHeaderName') ?? SYNC_DEFAULTS.authHeaderName
+  ).toLowerCase();
   if (!/^[a-z0-9-]{1,64}$/.test(authHeaderName)) {
     throw new SettingsError('context "authHeaderName" must be an HTTP header name');
   }
 
-  const logLevel = readString(node, 'logLevel') ?? 'info';
+  const logLevel = readString(node, 'logLevel') ?? SYNC_DEFAULTS.logLevel;
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(logLevel)) {
     throw new SettingsError('context "logLevel" must be fatal, error, warn, info, debug or trace');
   }
 
-  const reconcileSchedule = readString(node, 'reconcileSchedule') ?? 'rate(1 day)';
+  const reconcileSchedule =
+    readString(node, 'reconcileSchedule') ?? SYNC_DEFAULTS.reconcileSchedule;
   if (!/^(rate|cron)\(.+\)$/.test(reconcileSchedule)) {
     throw new SettingsError('context "reconcileSchedule" must be a rate(…) or cron(…) expression');
   }
 
+  const network = readNetworkSource(node, { region, natGateways: isProduction ? 2 : 1 });
   return Object.freeze({
     stage,
     region,
     tls: Object.freeze(tls),
-    natGateways: readInteger(node, 'natGateways', isProduction ? 2 : 1, 1, 2),
-    apiDesiredCount: readInteger(node, 'apiDesiredCount', 2, 1, 20),
+    userPool: readUserPoolSource(node, { region }),
+    network,
+    database: readDatabaseSource(node, { region, network, multiAz: isProduction }),
+    apiDesiredCount: readInteger(node, 'apiDesiredCount', SYNC_DEFAULTS.apiDesiredCount, 1, 20),
     consumerMinCapacity,
     consumerMaxCapacity,
-    databaseMultiAz: readBoolean(node, 'databaseMultiAz', isProduction),
     deletionProtection: readBoolean(node, 'deletionProtection', isProduction),
     removalPolicy,
-    headerRotationDays: readInteger(node, 'headerRotationDays', 30, 1, 365),
+    headerRotationDays: readInteger(
+      node,
+      'headerRotationDays',
+      SYNC_DEFAULTS.headerRotationDays,
+      1,
+      365,
+    ),
     authHeaderName,
     alarmEmail: readString(node, 'alarmEmail'),
     producerReservedConcurrency:

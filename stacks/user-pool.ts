@@ -1,7 +1,9 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
+import type { StackOutputs } from './stack-outputs';
+import type { SyncUserPool } from './user-pool-source';
 
 export interface UserPoolProps {
   /** Called after every confirmation; registers the user with the API. */
@@ -16,9 +18,14 @@ export interface UserPoolProps {
  * by e-mail; TOTP multi-factor authentication is required at sign-in (it plays no part in sign-up,
  * so the trigger fires as soon as the e-mail is confirmed).
  */
-export class UserPool extends Construct {
+export class UserPool extends Construct implements SyncUserPool {
   readonly userPool: cognito.UserPool;
   readonly client: cognito.UserPoolClient;
+  /** A new pool: every user in it confirms after the trigger is in place. */
+  readonly holdsEarlierUsers = false;
+  /** The trigger is part of the pool's own definition. */
+  readonly triggerAttached: IDependable;
+  readonly outputs: StackOutputs;
 
   constructor(scope: Construct, id: string, props: UserPoolProps) {
     super(scope, id);
@@ -49,6 +56,11 @@ export class UserPool extends Construct {
       preventUserExistenceErrors: true,
       generateSecret: false,
     });
+    this.triggerAttached = this.userPool;
+    this.outputs = {
+      UserPoolId: { value: this.userPool.userPoolId, description: 'Cognito user pool' },
+      UserPoolClientId: { value: this.client.userPoolClientId, description: 'App client' },
+    };
 
     Validations.of(this.userPool).acknowledge({
       id: 'AwsSolutions-COG8',

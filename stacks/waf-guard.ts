@@ -1,6 +1,5 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
@@ -31,8 +30,8 @@ export const RATE_LIMIT_PER_FIVE_MINUTES = 1000;
 
 export interface WafGuardProps {
   readonly loadBalancer: elbv2.IApplicationLoadBalancer;
-  /** The NAT Elastic IPs: the only sources allowed to register users. */
-  readonly natElasticIps: readonly ec2.CfnEIP[];
+  /** The NAT addresses (IPv4): the only sources allowed to register users. */
+  readonly natEgressIps: readonly string[];
   readonly authHeaderName: string;
   /**
    * Header values the guard accepts, as CloudFormation dynamic references to the secret (never
@@ -78,13 +77,16 @@ export class WafGuard extends Construct {
     if (props.acceptedHeaderValues.length === 0) {
       throw new Error('WafGuard needs at least one accepted header value');
     }
+    if (props.natEgressIps.length === 0) {
+      throw new Error('WafGuard needs at least one NAT address');
+    }
     const stack = Stack.of(this);
 
     this.natIpSet = new wafv2.CfnIPSet(this, 'NatEgressIps', {
       scope: 'REGIONAL',
       ipAddressVersion: 'IPV4',
       description: 'NAT Gateway Elastic IPs: producer and consumer egress',
-      addresses: props.natElasticIps.map((eip) => `${eip.attrPublicIp}/32`),
+      addresses: props.natEgressIps.map((address) => `${address}/32`),
     });
 
     const registrationPathExactly = (path: string): wafv2.CfnWebACL.StatementProperty => ({

@@ -371,6 +371,9 @@ describe('the service images, run as the task definitions say', () => {
           DATABASE_SSL: 'disable',
           DATABASE_SECRET_ARN: SECRET_ARNS.databaseApp,
           AUTH_SECRET_ARN: SECRET_ARNS.header,
+          // The stack allows its NAT addresses; here every sender (this test, the consumer
+          // container) reaches the API over the host's loopback, with no proxy in front.
+          ALLOWED_SOURCE_IPS: '127.0.0.1',
         }),
       );
       started.push(api);
