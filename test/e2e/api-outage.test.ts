@@ -8,7 +8,6 @@
  * are exact), else the embedded PGlite in a temporary data directory, which outlives the API
  * process so the restarted API finds the rows stored before the outage.
  */
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
 import { openDatabase } from '../../api/database';
 import type { RegistrationOutcome } from '../../producer/registration-outcome';
-import { exitOf, spawnEntry, stopChild } from '../../scripts/local/child-process';
+import { exitOf, stopChild } from '../../scripts/local/child-process';
 import { mapConcurrently, type ProducerInvoker } from '../../scripts/local/producer-invocations';
 import { postConfirmationEvent } from '../../fixtures/cognito-events';
 import {
@@ -34,6 +33,7 @@ import {
   serverDatabaseUrl,
 } from '../../fixtures/test-database';
 import { isolateEnv, PRODUCER_ENV_NAMES } from '../helpers/process-env';
+import { type ServiceProcess, startServiceProcess } from '../helpers/service-process';
 import { freeLocalPort } from '../../scripts/local/free-port';
 import { waitFor } from '../../scripts/local/wait-for';
 import { percentile as nearestRankPercentile } from '../../bench/lib/stats';
@@ -58,17 +58,8 @@ const STORED_AFTER_RESTART_LIMIT_MS = 10_000;
 /** Starting the API on PGlite initialises a data directory; on a busy machine that takes a while. */
 const API_READY_TIMEOUT_MS = 90_000;
 const DRAIN_TIMEOUT_MS = 60_000;
-const OUTPUT_TAIL_CHARS = 16 * 1024;
 
 const repoRoot = path.resolve(__dirname, '../..');
-
-interface ServiceProcess {
-  child: ChildProcess;
-  /** The last few KiB the process printed, for failure messages. */
-  outputTail(): string;
-  /** Every stdout line that says something about the service itself ("msg":"consumer …"). */
-  lifecycleLines(): string[];
-}
 
 interface SignUpRun {
   /** The `sub` of each sign-up, in the order they were generated. */
@@ -81,28 +72,9 @@ interface SignUpRun {
   elapsedMs: number;
 }
 
-/** Spawns one service entry point, keeping the tail of its output (reading it so it never blocks). */
-function startService(entry: string, env: NodeJS.ProcessEnv): ServiceProcess {
-  const child = spawnEntry(entry, { env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
-  };
-  const lifecycle: string[] = [];
-  let partialLine = '';
-  child.stdout?.on('data', keep);
-  child.stdout?.on('data', (chunk: Buffer) => {
-    const lines = (partialLine + chunk.toString('utf8')).split('\n');
-    partialLine = lines.pop() ?? '';
-    lifecycle.push(...lines.filter((line) => line.includes('"msg":"consumer ')));
-  });
-  child.stderr?.on('data', keep);
-  return { child, outputTail: () => output, lifecycleLines: () => lifecycle };
-}
-
 /** When the consumer logged 'consumer resumed' (epoch ms), NaN if it has not. */
 const resumedAtEpochMs = (consumer: ServiceProcess): number => {
-  const line = consumer.lifecycleLines().find((text) => text.includes('"msg":"consumer resumed"'));
+  const line = consumer.lines().find((text) => text.includes('"msg":"consumer resumed"'));
   return line ? Date.parse(String((JSON.parse(line) as { time?: unknown }).time)) : Number.NaN;
 };
 
@@ -197,16 +169,20 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
       sqs: { endpoint: localSqs.endpoint, region: localSqs.region },
     };
     apiEnv = apiChildEnv(drill, { port, database: databaseEnv });
-    api = startService('api/main.ts', apiEnv);
-    consumer = startService('consumer/main.ts', {
-      ...consumerChildEnv(drill, queues),
-      // Info, for the 'consumer resumed' line (kept apart from the per-message lines).
-      LOG_LEVEL: 'info',
-      // The default backoff (5 s doubling): the pause, not a short backoff, rides out the outage.
-      // Short long-polls only so the final stop is quick.
-      RECEIVE_WAIT_SECONDS: '1',
-      STOP_TIMEOUT_MS: '10000',
-    });
+    api = startServiceProcess('api/main.ts', apiEnv, repoRoot);
+    consumer = startServiceProcess(
+      'consumer/main.ts',
+      {
+        ...consumerChildEnv(drill, queues),
+        // Info, for the 'consumer resumed' line (kept apart from the per-message lines).
+        LOG_LEVEL: 'info',
+        // The default backoff (5 s doubling): the pause, not a short backoff, rides out the outage.
+        // Short long-polls only so the final stop is quick.
+        RECEIVE_WAIT_SECONDS: '1',
+        STOP_TIMEOUT_MS: '10000',
+      },
+      repoRoot,
+    );
 
     restoreEnv = isolateEnv(PRODUCER_ENV_NAMES);
     producer = await loadDrillProducer(drill, {
@@ -282,11 +258,11 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
       setTimeout(resolve, Math.max(0, retryWindowMs + OUTAGE_MARGIN_MS - outageSoFarMs)),
     );
     const outageMs = performance.now() - outageStartedAt;
-    expect(consumer.lifecycleLines().join('\n')).toContain('"msg":"consumer paused"');
+    expect(consumer.lines().join('\n')).toContain('"msg":"consumer paused"');
 
     // Phase 3: the API comes back on the same port and database; the consumer drains the queue.
     const restartStartedAt = performance.now();
-    api = startService('api/main.ts', apiEnv);
+    api = startServiceProcess('api/main.ts', apiEnv, repoRoot);
     await waitUntilReady(api, apiUrl);
     const apiBackAt = performance.now();
     const apiBackAtEpochMs = Date.now();

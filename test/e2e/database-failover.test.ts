@@ -15,12 +15,11 @@
  * Needs a PostgreSQL server: PGlite has no per-database setting for other sessions and no
  * sessions to terminate.
  */
-import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import knex, { type Knex } from 'knex';
 import type { RegistrationOutcome } from '../../producer/registration-outcome';
-import { spawnEntry, stopChild } from '../../scripts/local/child-process';
+import { stopChild } from '../../scripts/local/child-process';
 import type { ProducerInvoker } from '../../scripts/local/producer-invocations';
 import { postConfirmationEvent } from '../../fixtures/cognito-events';
 import {
@@ -33,6 +32,7 @@ import { newHeaderSecret, newRegistration } from '../../fixtures/registrations';
 import { createScratchServerDatabase, serverDatabaseUrl } from '../../fixtures/test-database';
 import { queueDepth, startLocalSqs, type LocalSqs, type QueuePair } from '../helpers/local-sqs';
 import { isolateEnv, PRODUCER_ENV_NAMES } from '../helpers/process-env';
+import { type ServiceProcess, startServiceProcess } from '../helpers/service-process';
 import { freeLocalPort } from '../../scripts/local/free-port';
 import { waitFor } from '../../scripts/local/wait-for';
 
@@ -56,28 +56,6 @@ const STORED_AFTER_SWITCH_BACK_LIMIT_MS = 10_000;
 const SETTLED_TIMEOUT_MS = 30_000;
 
 const repoRoot = path.resolve(__dirname, '../..');
-
-interface ServiceProcess {
-  child: ChildProcess;
-  /** Every line the process printed so far (stdout and stderr). */
-  lines(): string[];
-}
-
-function startService(entry: string, env: NodeJS.ProcessEnv): ServiceProcess {
-  const child = spawnEntry(entry, { env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  const collect = (stream: NodeJS.ReadableStream | null) => {
-    let partial = '';
-    stream?.on('data', (chunk: Buffer) => {
-      const parts = (partial + chunk.toString('utf8')).split('\n');
-      partial = parts.pop() ?? '';
-      lines.push(...parts);
-    });
-  };
-  collect(child.stdout);
-  collect(child.stderr);
-  return { child, lines: () => lines };
-}
 
 const countBy = (values: readonly string[]): Record<string, number> => {
   const counts: Record<string, number> = {};
@@ -134,17 +112,22 @@ if (serverDatabaseUrl) {
         headerSecret,
         sqs: { endpoint: localSqs.endpoint, region: localSqs.region },
       };
-      api = startService(
+      api = startServiceProcess(
         'api/main.ts',
         apiChildEnv(drill, { port, database: { DATABASE_URL: scratch.url } }),
+        repoRoot,
       );
-      consumer = startService('consumer/main.ts', {
-        ...consumerChildEnv(drill, queues),
-        // Info, for the 'consumer paused' / 'consumer resumed' lines.
-        LOG_LEVEL: 'info',
-        RECEIVE_WAIT_SECONDS: '1',
-        STOP_TIMEOUT_MS: '10000',
-      });
+      consumer = startServiceProcess(
+        'consumer/main.ts',
+        {
+          ...consumerChildEnv(drill, queues),
+          // Info, for the 'consumer paused' / 'consumer resumed' lines.
+          LOG_LEVEL: 'info',
+          RECEIVE_WAIT_SECONDS: '1',
+          STOP_TIMEOUT_MS: '10000',
+        },
+        repoRoot,
+      );
       restoreEnv = isolateEnv(PRODUCER_ENV_NAMES);
       producer = await loadDrillProducer(drill, {
         queueUrl: queues.queueUrl,
