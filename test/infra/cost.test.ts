@@ -5,6 +5,7 @@ import { freeReason } from '../../stacks/cost/free-resources';
 import { loadPriceTable } from '../../stacks/cost/price-table';
 import { priceTemplate, pricedTypes, type Bill } from '../../stacks/cost/price-template';
 import { synthesizeStageTemplate, type StageTemplate } from '../../stacks/cost/stage-template';
+import { ADOPTED_MODES } from './adoption-modes';
 
 const prices = loadPriceTable();
 
@@ -62,6 +63,26 @@ describe('npm run cost on the synthesized stages', () => {
     expect(consumerVcpu).toMatchObject({ quantity: 0, monthly: 0 });
     expect(bill.total).toBeLessThan(stage('prod').bill.total - 35);
   }, 30_000);
+
+  test.each(ADOPTED_MODES)(
+    'with the $name, every resource type is priced or declared free, and an adopted part is off the bill',
+    ({ context, adopted }) => {
+      const synthesized = synthesizeStageTemplate(context);
+      const bill = priceTemplate(synthesized.template, prices);
+      const priced = pricedTypes();
+      const unaccounted = [
+        ...new Set(Object.values(synthesized.template.Resources).map((r) => r.Type)),
+      ].filter((type) => !priced.has(type) && freeReason(type) === undefined);
+      expect(unaccounted).toEqual([]);
+      expect(bill.notPriced).toEqual([]);
+      const items = bill.lines.map((line) => line.item).join('\n');
+      // The team already pays for what it lends: its NAT gateways and its database.
+      expect(/NAT gateway/.test(items)).toBe(!adopted.includes('network'));
+      expect(/RDS|PostgreSQL/.test(items)).toBe(!adopted.includes('database'));
+      expect(bill.total).toBeLessThanOrEqual(stage('dev').bill.total);
+    },
+    30_000,
+  );
 
   test('npm run cost -- --stage dev --json prints the same bill as JSON', async () => {
     const { stdout } = await promisify(execFile)(

@@ -17,6 +17,8 @@ import {
   type TemplateJson,
 } from './synth-app';
 import { analyseReferences, referenceProblems, type CfnTemplate } from './template-references';
+import { ADOPTED_MODES } from './adoption-modes';
+import { EXAMPLE_ESTATE } from '../../examples/existing-estate/estate';
 
 /**
  * What a deployment would trip over halfway, found before it starts: every stage the app
@@ -30,7 +32,23 @@ import { analyseReferences, referenceProblems, type CfnTemplate } from './templa
 const CERTIFICATE_ARN =
   'arn:aws:acm:eu-west-1:111122223333:certificate/00000000-0000-0000-0000-000000000000';
 
-const STAGES: { name: string; context: Record<string, ContextValue> }[] = [
+/** The keys the secret references read: both header values, and RDS the master password. */
+const CREATED_DATABASE_KEYS = ['', 'current', 'password', 'previous'];
+
+/**
+ * What an adopted database's secret is required to hold (docs/deploy.md): an RDS-format
+ * document. The app's secret copies `host`, `port` and `dbname` from it; ECS injects it whole.
+ */
+const ADOPTED_DATABASE_SECRET = {
+  arn: EXAMPLE_ESTATE.databaseSecretArn,
+  keys: ['engine', 'host', 'port', 'dbname', 'username', 'password'],
+};
+
+const STAGES: {
+  name: string;
+  context: Record<string, ContextValue>;
+  keysRead?: string[];
+}[] = [
   { name: 'dev with TLS from a hosted zone (npm run synth)', context: { ...TEST_HOSTED_ZONE } },
   { name: 'prod with TLS from a hosted zone', context: { stage: 'prod', ...TEST_HOSTED_ZONE } },
   {
@@ -46,6 +64,13 @@ const STAGES: { name: string; context: Record<string, ContextValue> }[] = [
       alarmEmail: 'ops@example.com',
     },
   },
+  ...ADOPTED_MODES.map((mode) => ({
+    name: `dev with the ${mode.name}`,
+    context: mode.context,
+    ...(mode.adopted.includes('database')
+      ? { keysRead: ['', 'current', 'dbname', 'host', 'port', 'previous'] }
+      : {}),
+  })),
 ];
 
 /** A resource's only logical ID of `type` starting with `prefix`. */
@@ -71,7 +96,7 @@ function deployTimeKeys(json: TemplateJson): DeployTimeSecretKey[] {
 
 const copyOf = (json: TemplateJson): CfnTemplate => structuredClone(json) as CfnTemplate;
 
-describe.each(STAGES)('deploy preflight of $name', ({ context }) => {
+describe.each(STAGES)('deploy preflight of $name', ({ context, keysRead: expectedKeys }) => {
   let synthesized: SynthesizedApp;
 
   beforeAll(() => {
@@ -93,11 +118,13 @@ describe.each(STAGES)('deploy preflight of $name', ({ context }) => {
   test('every secret reference names a secret of the template and a key it holds by the time it is read', () => {
     const { references } = findSecretReferences(synthesized.json);
     const keysRead = [...new Set(references.map((reference) => reference.key))].sort();
-    // The WAF rule reads both header values, RDS the master password; ECS injects whole secrets.
-    expect(keysRead).toEqual(['', 'current', 'password', 'previous']);
+    // The WAF rule reads both header values, RDS the master password (or, for an adopted
+    // database, the app's secret copies its connection keys); ECS injects whole secrets.
+    expect(keysRead).toEqual(expectedKeys ?? CREATED_DATABASE_KEYS);
     expect(
       secretReferenceProblems(synthesized.json, {
         deployTimeKeys: deployTimeKeys(synthesized.json),
+        adoptedSecrets: [ADOPTED_DATABASE_SECRET],
       }),
     ).toEqual([]);
   });
@@ -219,5 +246,40 @@ describe('deploy preflight, on a copy of the dev template with one thing broken'
         containers: containerCommandsOf(broken, sources),
       }).flatMap((expectation) => expectation.problems),
     ).toEqual([expect.stringMatching(/^container migrate runs dist\/migrations\.js/)]);
+  });
+});
+
+describe('deploy preflight, on the database-adopted template with its secret misdescribed', () => {
+  let synthesized: SynthesizedApp;
+
+  beforeAll(() => {
+    const mode = ADOPTED_MODES.find((adoption) => adoption.name === 'database adopted');
+    if (mode === undefined) throw new Error('no database-adopted mode');
+    synthesized = synthApp(mode.context);
+  });
+
+  afterAll(() => {
+    fs.rmSync(synthesized.app.outdir, { recursive: true, force: true });
+  });
+
+  test('when the given secret is not said to hold dbname, then the copy into the app secret is reported', () => {
+    const keys = ADOPTED_DATABASE_SECRET.keys.filter((key) => key !== 'dbname');
+    expect(
+      secretReferenceProblems(synthesized.json, {
+        deployTimeKeys: deployTimeKeys(synthesized.json),
+        adoptedSecrets: [{ ...ADOPTED_DATABASE_SECRET, keys }],
+      }),
+    ).toEqual([expect.stringMatching(/GenerateSecretString.*is not said to hold "dbname"/)]);
+  });
+
+  test('when the secret is not declared adopted, then every reference to it names no secret of the template', () => {
+    const problems = secretReferenceProblems(synthesized.json, {
+      deployTimeKeys: deployTimeKeys(synthesized.json),
+    });
+    // host, port and dbname copied into the app secret, and the migrate container's injection.
+    expect(problems).toHaveLength(4);
+    for (const problem of problems) {
+      expect(problem).toContain(`names secret "${EXAMPLE_ESTATE.databaseSecretArn}"`);
+    }
   });
 });

@@ -2,6 +2,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { ADOPTED_MODES } from './adoption-modes';
 import { buildApp, TEST_HOSTED_ZONE } from './synth-app';
 
 /** Every `Validations.of(…).acknowledge()` in the tree: rule ID → reason, with the path. */
@@ -56,6 +57,20 @@ describe('cdk-nag AwsSolutions', () => {
       expect(acknowledgement.reason.length).toBeGreaterThanOrEqual(80);
     }
   });
+
+  test.each(ADOPTED_MODES)(
+    'when the $name mode is checked, then no finding is left unacknowledged, and each acknowledgement has its reason',
+    ({ context }) => {
+      const { app } = buildApp(context);
+      expect(findingsOf(app)).toEqual([]);
+      for (const { id, reason } of acknowledgementsOf(app).filter(({ id }) =>
+        id.includes('AwsSolutions-'),
+      )) {
+        expect(id).toMatch(/::AwsSolutions-[A-Z]+\d+(\[.+\])?$/);
+        expect(reason.length).toBeGreaterThanOrEqual(80);
+      }
+    },
+  );
 
   test('when a resource breaks a rule, then the pack reports it (the gate is live)', () => {
     const app = new App();

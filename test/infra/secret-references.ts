@@ -56,8 +56,18 @@ export interface DeployTimeSecretKey {
   readonly writtenBy: string;
 }
 
+/**
+ * A secret the stack is given instead of defining it (an adopted database's credentials), named
+ * by its complete ARN, with the JSON keys its owner promises it holds.
+ */
+export interface AdoptedSecret {
+  readonly arn: string;
+  readonly keys: readonly string[];
+}
+
 export interface SecretCheckOptions {
   readonly deployTimeKeys?: readonly DeployTimeSecretKey[];
+  readonly adoptedSecrets?: readonly AdoptedSecret[];
 }
 
 /** A string with the intrinsics it was joined from replaced by numbered placeholders. */
@@ -400,6 +410,16 @@ export function secretReferenceProblems(
 
   for (const reference of references) {
     problems.push(...reference.problems);
+    const adopted = options.adoptedSecrets?.find((given) => given.arn === reference.secretId);
+    if (adopted !== undefined) {
+      if (reference.key !== '' && !adopted.keys.includes(reference.key)) {
+        problems.push(
+          `${reference.at}: adopted secret ${adopted.arn} is not said to hold "${reference.key}" ` +
+            `(it holds ${adopted.keys.join(', ')})`,
+        );
+      }
+      continue;
+    }
     const { secret, problem } = resolveSecret(reference.secretId);
     if (secret === undefined) {
       problems.push(`${reference.at}: ${problem ?? 'names no secret'}`);

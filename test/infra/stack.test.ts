@@ -544,6 +544,27 @@ describe('CognitoUserSync stack', () => {
       });
     });
 
+    test('checks the source address itself: ALLOWED_SOURCE_IPS joins the NAT Elastic IPs, behind one proxy hop', () => {
+      const eipAddresses = logicalIdsOf(synthesized.json, 'AWS::EC2::EIP').map((id) => ({
+        'Fn::GetAtt': [id, 'PublicIp'],
+      }));
+      expect(eipAddresses).toHaveLength(NAT_GATEWAYS);
+      const api = resourcesOf('AWS::ECS::TaskDefinition')
+        .flatMap(
+          ([, definition]) =>
+            definition.Properties?.ContainerDefinitions as {
+              Name: string;
+              Environment: { Name: string; Value: unknown }[];
+            }[],
+        )
+        .find((container) => container.Name === 'api');
+      const environment = Object.fromEntries(
+        (api?.Environment ?? []).map(({ Name, Value }) => [Name, Value]),
+      );
+      expect(environment.ALLOWED_SOURCE_IPS).toEqual({ 'Fn::Join': [',', eipAddresses] });
+      expect(environment.TRUSTED_PROXY_HOPS).toBe('1');
+    });
+
     test('serves HTTPS with the given certificate, redirects HTTP, and checks /healthz', () => {
       synthesized.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
         Port: 443,
