@@ -1,8 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { SOURCE_ROOT } from '../../stacks/app';
 import { readDeploymentSettings } from '../../stacks/settings';
 import { notPublicIpv4 } from '../../stacks/public-ipv4';
 import { EXAMPLE_ESTATE } from '../../examples/existing-estate/estate';
-import { ADOPT_CONTEXT } from './adoption-modes';
+import { ADOPT_CONTEXT, ADOPTION_MODES } from './adoption-modes';
 import { TEST_HOSTED_ZONE } from './synth-app';
 
 type Context = Record<string, unknown>;
@@ -238,5 +241,16 @@ describe('adoption settings', () => {
         }),
       ).toThrow(/"isolatedSubnetIds" places a database the stack creates/);
     });
+  });
+
+  test('npm run synth:adopted synthesizes the all-three mode with the example estate’s values', () => {
+    const { scripts } = JSON.parse(
+      fs.readFileSync(path.join(SOURCE_ROOT, 'package.json'), 'utf8'),
+    ) as { scripts: Record<string, string> };
+    const script = scripts['synth:adopted'] ?? '';
+    const context = Object.fromEntries(
+      [...script.matchAll(/-c ([\w]+)=(\S+)/g)].map(([, key, value]) => [key, value]),
+    );
+    expect(context).toEqual(ADOPTION_MODES.find((mode) => mode.adopted.length === 3)?.context);
   });
 });
