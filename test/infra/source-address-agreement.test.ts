@@ -1,16 +1,16 @@
 import { WAF_RULE_NAMES } from '../../stacks/waf-guard';
 import { startGuardedApp, type GuardedApp } from '../helpers/guarded-app';
 import { logicalIdsOf, synthApp, TEST_HOSTED_ZONE } from './synth-app';
-import { WafEvaluator } from './waf-evaluator';
+import { resolveValue, WafEvaluator, type IntrinsicValues } from './waf-evaluator';
 
 /**
  * The WAF guard and the API's own check must decide every registration alike: either alone
  * keeps strangers out. One table of requests, each as it reaches the load balancer (the TCP
  * address the load balancer sees, whatever `X-Forwarded-For` the client sent, the header value),
  * runs through the WAF evaluator on the synthesized WebACL (whose IP match uses the address the
- * load balancer sees) and through the real API app with `ALLOWED_SOURCE_IPS` set to that WebACL's
- * IP set and the `X-Forwarded-For` the load balancer forwards: the client's value, then
- * `, <address it saw>`.
+ * load balancer sees) and through the real API app with the `ALLOWED_SOURCE_IPS` the synthesized
+ * API container is given and the `X-Forwarded-For` the load balancer forwards: the client's value,
+ * then `, <address it saw>`.
  */
 const NAT_IPS = ['203.0.113.10', '203.0.113.11'];
 const HEADER_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:header-AbCdEf';
@@ -65,6 +65,7 @@ const forwardedByLoadBalancer = (row: Row): string =>
 describe('WAF guard and API source-address check agree on every registration', () => {
   let evaluator: WafEvaluator;
   let ipSetAddresses: string[];
+  let allowedSourceIps: string;
   let api: GuardedApp;
 
   beforeAll(async () => {
@@ -80,7 +81,7 @@ describe('WAF guard and API source-address check agree on every registration', (
     if (headerSecretId === undefined || webAclId === undefined || ipSetId === undefined) {
       throw new Error('resources missing');
     }
-    evaluator = new WafEvaluator(synthesized.json, webAclId, {
+    const intrinsics: IntrinsicValues = {
       getAtt: (logicalId, attribute) => {
         const ip = NAT_IPS[eipIds.indexOf(logicalId)];
         if (attribute !== 'PublicIp' || ip === undefined) {
@@ -98,12 +99,26 @@ describe('WAF guard and API source-address check agree on every registration', (
         if (key === 'previous') return PREVIOUS_VALUE;
         throw new Error(`unexpected secret key ${key}`);
       },
-    });
+    };
+    evaluator = new WafEvaluator(synthesized.json, webAclId, intrinsics);
     ipSetAddresses = evaluator.ipSetAddresses(ipSetId);
-    // What the stack gives the API: the same NAT addresses the WAF IP set holds.
+    // What the stack gives the API container, resolved as CloudFormation would.
+    const apiContainer = Object.values(synthesized.json.Resources)
+      .filter((resource) => resource.Type === 'AWS::ECS::TaskDefinition')
+      .flatMap(
+        (resource) =>
+          resource.Properties?.ContainerDefinitions as {
+            Name: string;
+            Environment: { Name: string; Value: unknown }[];
+          }[],
+      )
+      .find((container) => container.Name === 'api');
+    const allowed = apiContainer?.Environment.find(({ Name }) => Name === 'ALLOWED_SOURCE_IPS');
+    if (allowed === undefined) throw new Error('the api container has no ALLOWED_SOURCE_IPS');
+    allowedSourceIps = resolveValue(allowed.Value, intrinsics);
     api = await startGuardedApp({
       acceptedHeaderValues: [CURRENT_VALUE, PREVIOUS_VALUE],
-      allowedSourceIps: ipSetAddresses.join(','),
+      allowedSourceIps,
     });
   }, 120_000);
 
@@ -148,7 +163,8 @@ describe('WAF guard and API source-address check agree on every registration', (
     expect(decisions.length - allowed.length).toBeGreaterThan(allowed.length);
   });
 
-  it('the API is given the IP set as written in the WebACL (one /32 per NAT address)', () => {
+  it('the API is given the addresses of the IP set as written in the WebACL (one /32 per NAT address)', () => {
     expect(ipSetAddresses).toEqual(NAT_IPS.map((ip) => `${ip}/32`));
+    expect(allowedSourceIps).toBe(NAT_IPS.join(','));
   });
 });
