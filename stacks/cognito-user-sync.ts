@@ -79,6 +79,7 @@ export const SYNC_DEFAULTS: Readonly<Omit<CognitoUserSyncOptions, 'tls'>> = Obje
   reconcileSchedule: 'rate(1 day)',
 });
 
+/** The options, each defaulting to its SYNC_DEFAULTS value when left out; TLS has no default. */
 export interface CognitoUserSyncProps extends Partial<Omit<CognitoUserSyncOptions, 'tls'>> {
   /** Repository root: Docker build context of the images and project root of the Lambdas. */
   readonly sourceRoot: string;
