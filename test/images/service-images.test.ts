@@ -360,7 +360,7 @@ describe('the service images, run as the task definitions say', () => {
       expect(tables.rows).toHaveLength(1);
     }, 120_000);
 
-    test('its api container serves /healthz, then stores a registration once (201, then 200)', async () => {
+    test('its api container serves /healthz, stores a registration once (201, then 200) and refuses an address off its list', async () => {
       const port = await freeLocalPort();
       const container = containerNamed('api');
       api = await startContainer(
@@ -388,10 +388,10 @@ describe('the service images, run as the task definitions say', () => {
       expect((await fetch(`${apiUrl}/readyz`)).status).toBe(200);
 
       const registration = newRegistration();
-      const post = (value: string) =>
+      const post = (value: string, extraHeaders: Record<string, string> = {}) =>
         fetch(`${apiUrl}/user`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', [HEADER_NAME]: value },
+          headers: { 'content-type': 'application/json', [HEADER_NAME]: value, ...extraHeaders },
           body: JSON.stringify(registration),
         });
       expect((await post(headerValue)).status).toBe(201);
@@ -399,6 +399,10 @@ describe('the service images, run as the task definitions say', () => {
       expect(again.status).toBe(200);
       expect(await again.json()).toMatchObject({ change: 'unchanged' });
       expect((await post(newHeaderSecret())).status).toBe(403);
+      // With TRUSTED_PROXY_HOPS=1 (as the task definition sets) this test stands where the load
+      // balancer does: the address it appends is the client's, and that one is not allowed.
+      const outsider = await post(headerValue, { 'x-forwarded-for': '198.51.100.7' });
+      expect(outsider.status).toBe(403);
       const rows = await db('users').where({ sub: registration.sub });
       expect(rows).toHaveLength(1);
     }, 90_000);
