@@ -117,11 +117,11 @@ export const registrationPathRegex = ({
 });
 
 /** The allow rule's four conditions, in the deployed order: method, path, header, source. */
-export const allowConditions = (): Statement[] => [
+export const allowConditions = (ipSetArn: string = GUARD_ARNS.natIpSet): Statement[] => [
   isPost(),
   { OrStatement: { Statements: [pathEquals('/user'), pathEquals('/user/')] } },
   { OrStatement: { Statements: [headerEquals(CURRENT), headerEquals(PREVIOUS)] } },
-  natSourceCheck(),
+  natSourceCheck(ipSetArn),
 ];
 
 export const allowRule = (statements: Statement[] = allowConditions()): Rule => ({
@@ -150,8 +150,9 @@ const managedGroup = (name: string, managedName: string, priority: number): Rule
   VisibilityConfig: visibility(name),
 });
 
-export const deployedRules = (): Rule[] => [
-  allowRule(),
+/** The WebACL's rules as deployed; `ipSetArn` is what the allow rule references. */
+export const deployedRules = (ipSetArn: string = GUARD_ARNS.natIpSet): Rule[] => [
+  allowRule(allowConditions(ipSetArn)),
   blockRule(),
   {
     Name: WAF_RULE_NAMES.rateLimit,
