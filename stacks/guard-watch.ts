@@ -4,6 +4,8 @@
  * ```ts
  * import { GuardWatch } from './guard-watch';
  *
+ * readonly guardWatch: GuardWatch; // among the construct's fields
+ *
  * this.guardWatch = new GuardWatch(this, 'GuardWatch', {
  *   sourceRoot,
  *   webAcl: guard.webAcl,
@@ -13,6 +15,15 @@
  *   alarmTopic: alarms.topic,
  *   removalPolicy,
  * });
+ * ```
+ *
+ * and, in the stack outputs, the name the runbook invokes by hand:
+ *
+ * ```ts
+ * GuardWatchFunctionName: {
+ *   value: this.guardWatch.function.functionName,
+ *   description: 'Checks the WAF registration guard (invoke it to re-check at once)',
+ * },
  * ```
  *
  * The rule names, the registration path pattern and the NAT addresses default to what
