@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Rule } from '@aws-sdk/client-wafv2';
 import { build } from 'esbuild';
+import type { handler } from '../../../guard-watch/handler';
 import { guardWatchEsbuildOptions } from '../../../stacks/guard-watch-bundling';
 import { WAF_RULE_NAMES } from '../../../stacks/waf-guard';
 import {
@@ -122,7 +123,7 @@ describe('the guard check’s bundle', () => {
         .filter((line) => line.startsWith('{') && line.includes('"_aws"'))
         .map((line) => JSON.parse(line) as Record<string, unknown>);
       return {
-        result: JSON.parse(result ?? 'null') as unknown,
+        result: JSON.parse(result ?? 'null') as Awaited<ReturnType<typeof handler>>,
         metrics,
         operations: stub.operations,
       };
