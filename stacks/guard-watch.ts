@@ -44,6 +44,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct, type IConstruct } from 'constructs';
+import type { GuardFindingKind } from '../guard-watch/guard-assessment';
 import { GUARD_WEAKENED_METRIC } from '../guard-watch/guard-metric';
 import { GUARD_WATCH_BUNDLING, guardWatchNodejsBundling } from './guard-watch-bundling';
 import { REGISTRATION_PATH_PATTERN, WAF_RULE_NAMES } from './waf-guard';
@@ -244,10 +245,10 @@ export class GuardWatch extends Construct {
 
   /**
    * `GuardWeakened`, worst of the last three runs: 1 when any run found the guard weakened, 0
-   * when all were clean, no data when none ran. Give `finding` (a GUARD_FINDING_KINDS name) for
-   * that kind alone.
+   * when all were clean, no data when none ran. Give `finding` for that kind alone (its
+   * datapoints exist only while it is found).
    */
-  metricGuardWeakened(finding?: string): cloudwatch.Metric {
+  metricGuardWeakened(finding?: GuardFindingKind): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: GUARD_WEAKENED_METRIC.namespace,
       metricName: GUARD_WEAKENED_METRIC.metricName,
