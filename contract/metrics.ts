@@ -10,6 +10,7 @@ export const metricServices = {
   producer: 'producer',
   consumer: 'consumer',
   reconciler: 'reconciler',
+  guardWatch: 'guard-watch',
 } as const;
 export type MetricService = (typeof metricServices)[keyof typeof metricServices];
 
@@ -33,5 +34,9 @@ export const metricNames = {
     created: 'ReconcileCreated',
     updated: 'ReconcileUpdated',
     markedDeleted: 'ReconcileMarkedDeleted',
+  },
+  guardWatch: {
+    /** 1 when a run of the guard check found the WAF guard weakened (or could not tell), else 0. */
+    guardWeakened: 'GuardWeakened',
   },
 } as const;

@@ -1,4 +1,4 @@
-import { METRICS_NAMESPACE } from '#contract/metrics';
+import { METRICS_NAMESPACE, metricNames, metricServices } from '#contract/metrics';
 
 /**
  * The check's CloudWatch metric. Each run publishes `GuardWeakened` with only the `service`
@@ -8,8 +8,8 @@ import { METRICS_NAMESPACE } from '#contract/metrics';
  */
 export const GUARD_WEAKENED_METRIC = {
   namespace: METRICS_NAMESPACE,
-  metricName: 'GuardWeakened',
+  metricName: metricNames.guardWatch.guardWeakened,
   /** The `service` dimension Powertools Metrics adds (and the Logger's service name). */
-  service: 'guard-watch',
+  service: metricServices.guardWatch,
   findingDimension: 'Finding',
 } as const;

@@ -7,6 +7,7 @@ import { ApiService } from './api-service';
 import { ConsumerService } from './consumer-service';
 import { PipelineDashboard } from './dashboard';
 import { databaseFrom, type DatabaseSource, type SyncDatabase } from './database-source';
+import { GuardWatch } from './guard-watch';
 import { DEFAULT_HEADER_ROTATION_DAYS, HeaderRotation } from './header-rotation';
 import { HeaderSecret } from './header-secret';
 import { networkFrom, type NetworkSource, type SyncNetwork } from './network-source';
@@ -108,6 +109,8 @@ export class CognitoUserSync extends Construct {
   readonly guard: WafGuard;
   readonly headerRotation: HeaderRotation;
   readonly alarms: Alarms;
+  /** The check that alarms when the WAF guard is detached, switched to Count or edited. */
+  readonly guardWatch: GuardWatch;
   readonly reconciler: ReconcilerTask;
   /** The run that backfills an adopted pool's earlier users; undefined for a new pool. */
   readonly reconcilerFirstRun: ReconcilerFirstRun | undefined;
@@ -254,6 +257,16 @@ export class CognitoUserSync extends Construct {
     });
     const alarms = this.alarms;
 
+    this.guardWatch = new GuardWatch(this, 'GuardWatch', {
+      sourceRoot,
+      webAcl: guard.webAcl,
+      natIpSet: guard.natIpSet,
+      loadBalancer: api.loadBalancer,
+      authHeaderName: settings.authHeaderName,
+      alarmTopic: alarms.topic,
+      removalPolicy,
+    });
+
     this.reconciler = new ReconcilerTask(this, 'Reconciler', {
       sourceRoot,
       vpc: network.vpc,
@@ -286,6 +299,7 @@ export class CognitoUserSync extends Construct {
       loadBalancer: api.loadBalancer,
       producer: producer.function,
       webAclMetricName: guard.webAclMetricName,
+      guardWeakened: this.guardWatch.metricGuardWeakened().with({ label: 'guard weakened' }),
     });
 
     const outputs: StackOutputs = {
@@ -315,6 +329,10 @@ export class CognitoUserSync extends Construct {
       HeaderRotationFunctionName: {
         value: headerRotation.function.functionName,
         description: 'Rotates the header value (its logs show each step)',
+      },
+      GuardWatchFunctionName: {
+        value: this.guardWatch.function.functionName,
+        description: 'Checks the WAF registration guard (invoke it to re-check at once)',
       },
       HeaderSecretArn: {
         value: headerSecret.secret.secretArn,

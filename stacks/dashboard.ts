@@ -19,6 +19,8 @@ export interface DashboardProps {
   readonly producer: lambda.IFunction;
   /** The WAF WebACL's metric name: the `WebACL` dimension of its metrics. */
   readonly webAclMetricName: string;
+  /** GuardWatch's verdict: 1 while the WAF guard is weakened (or its check cannot tell), else 0. */
+  readonly guardWeakened: cloudwatch.IMetric;
 }
 
 const PERIOD = Duration.minutes(5);
@@ -174,6 +176,8 @@ export class PipelineDashboard extends Construct {
         guardMetric('AllowedRequests', WAF_RULE_NAMES.allowSignedRegistration, 'allowed'),
         guardMetric('BlockedRequests', WAF_RULE_NAMES.blockUnsignedRegistration, 'blocked'),
       ],
+      right: [props.guardWeakened],
+      rightYAxis: { min: 0, max: 1, label: 'weakened (1) or intact (0)', showUnits: false },
     });
 
     const consumer = new cloudwatch.GraphWidget({

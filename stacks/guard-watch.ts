@@ -1,32 +1,7 @@
 /**
- * Wiring (in the system construct, after the WAF guard and the alarms exist):
- *
- * ```ts
- * import { GuardWatch } from './guard-watch';
- *
- * readonly guardWatch: GuardWatch; // among the construct's fields
- *
- * this.guardWatch = new GuardWatch(this, 'GuardWatch', {
- *   sourceRoot,
- *   webAcl: guard.webAcl,
- *   natIpSet: guard.natIpSet,
- *   loadBalancer: api.loadBalancer,
- *   authHeaderName: settings.authHeaderName,
- *   alarmTopic: alarms.topic,
- *   removalPolicy,
- * });
- * ```
- *
- * and, in the stack outputs, the name the runbook invokes by hand:
- *
- * ```ts
- * GuardWatchFunctionName: {
- *   value: this.guardWatch.function.functionName,
- *   description: 'Checks the WAF registration guard (invoke it to re-check at once)',
- * },
- * ```
- *
- * The rule names, the registration path pattern and the NAT addresses default to what
+ * The system construct (stacks/cognito-user-sync.ts) wires this in after the WAF guard and the
+ * alarm topic exist, and outputs `GuardWatchFunctionName`, which the runbook invokes to re-check
+ * at once. The rule names, the registration path pattern and the NAT addresses default to what
  * stacks/waf-guard.ts deploys (`WAF_RULE_NAMES`, `REGISTRATION_PATH_PATTERN`, the IP set's own
  * address list), so nothing else needs passing unless the guard is built differently.
  */

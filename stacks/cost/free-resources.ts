@@ -23,6 +23,7 @@ export const FREE_RESOURCE_TYPES: Readonly<Record<string, string>> = {
   'AWS::Lambda::Permission': 'no charge',
   'AWS::Lambda::Version': 'no charge',
   'AWS::Lambda::Alias': 'no charge',
+  'AWS::Lambda::EventInvokeConfig': 'how a function retries asynchronous calls; no charge',
   'AWS::RDS::DBSubnetGroup': 'no charge',
   'AWS::RDS::DBParameterGroup': 'no charge',
   'AWS::SQS::QueuePolicy': 'no charge',

@@ -3,7 +3,34 @@ import { counted, idleLine, usageLine, type CostLine, type CostRule } from './co
 
 interface MetricDataQuery {
   Expression?: string;
-  MetricStat?: { Period?: unknown };
+  MetricStat?: { Period?: unknown; Metric?: AlarmMetric };
+}
+
+interface AlarmMetric {
+  Namespace?: unknown;
+  MetricName?: unknown;
+  Dimensions?: unknown;
+}
+
+/** The metrics an alarm reads that the stack's own code publishes (not an `AWS/…` namespace). */
+function customMetricsRead(alarm: TemplateResource): string[] {
+  const queries = alarm.properties['Metrics'] as MetricDataQuery[] | undefined;
+  const metrics: AlarmMetric[] = Array.isArray(queries)
+    ? queries.flatMap((query) => (query.MetricStat?.Metric ? [query.MetricStat.Metric] : []))
+    : [
+        {
+          Namespace: alarm.properties['Namespace'],
+          MetricName: alarm.properties['MetricName'],
+          Dimensions: alarm.properties['Dimensions'],
+        },
+      ];
+  return metrics
+    .filter(
+      (metric) => typeof metric.Namespace === 'string' && !metric.Namespace.startsWith('AWS/'),
+    )
+    .map((metric) =>
+      JSON.stringify([metric.Namespace, metric.MetricName, metric.Dimensions ?? []]),
+    );
 }
 
 /**
@@ -99,6 +126,42 @@ export const monitoringCosts: CostRule = {
           ),
         );
       }
+    }
+
+    // Custom metrics bill by the hours they are published. One an alarm treats as breaching when
+    // missing must arrive every period, so it is billed the whole month; the others are
+    // published when something happens (a fallback, a reconcile run).
+    const continuous = new Set<string>();
+    const onEvents = new Set<string>();
+    const customAlarmIds: string[] = [];
+    for (const alarm of alarms) {
+      const read = customMetricsRead(alarm);
+      if (read.length === 0) continue;
+      customAlarmIds.push(alarm.logicalId);
+      const breaching = alarm.properties['TreatMissingData'] === 'breaching';
+      for (const metric of read) (breaching ? continuous : onEvents).add(metric);
+    }
+    for (const metric of continuous) onEvents.delete(metric);
+    if (continuous.size > 0) {
+      lines.push(
+        idleLine(
+          `CloudWatch: ${counted(continuous.size, 'custom metric')} published every period`,
+          continuous.size,
+          prices.prices.customMetricMonth,
+          customAlarmIds,
+          'an alarm breaches when it is missing, so it is sent all month; the free tier, if deducted, went to Container Insights',
+        ),
+      );
+    }
+    if (onEvents.size > 0) {
+      lines.push(
+        usageLine(
+          `CloudWatch: ${counted(onEvents.size, 'custom metric')} published on events`,
+          prices.prices.customMetricMonth,
+          customAlarmIds,
+          'billed for the hours in which one is sent (a fallback, a reconcile run)',
+        ),
+      );
     }
 
     const logGroups = resourcesOf(template, 'AWS::Logs::LogGroup');

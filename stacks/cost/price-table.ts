@@ -48,6 +48,7 @@ const priceKeys = [
   'logsStorageGbMonth',
   'lambdaRequestsMillion',
   'lambdaGbSecond',
+  'lambdaArmGbSecond',
   'sqsRequestsMillion',
   'snsPublishesMillion',
   'cognitoLiteMau',
@@ -85,6 +86,8 @@ const priceTableSchema = z
     assumptions: z.strictObject({
       /** How long one run of a scheduled task is billed (Fargate bills a minute at least). */
       scheduledTaskMinutesPerRun: z.number().min(1),
+      /** How long one run of a scheduled Lambda function is billed. */
+      scheduledFunctionSecondsPerRun: z.number().positive(),
       containerInsightsMetrics: z.strictObject({
         perCluster: z.number().int().nonnegative(),
         perService: z.number().int().nonnegative(),

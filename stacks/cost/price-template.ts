@@ -6,6 +6,7 @@ import { edgeCosts } from './edge-costs';
 import { freeReason } from './free-resources';
 import { monitoringCosts } from './monitoring-costs';
 import { networkCosts } from './network-costs';
+import { scheduledFunctionCosts } from './scheduled-function-costs';
 import type { PriceTable } from './price-table';
 import { securityCosts } from './security-costs';
 import { usageCosts } from './usage-costs';
@@ -18,6 +19,7 @@ export const COST_RULES: readonly CostRule[] = [
   databaseCosts,
   securityCosts,
   monitoringCosts,
+  scheduledFunctionCosts,
   usageCosts,
 ];
 

@@ -325,4 +325,29 @@ describe.each(ADOPTION_MODES)('when the stack is synthesized with $name', (mode)
       ]);
     });
   });
+  describe('the guard check', () => {
+    test('then it is deployed, expects the WAF IP set’s very addresses, and alarms to the alarm topic', () => {
+      const functionId = onlyId(resources, 'AWS::Lambda::Function', 'GuardWatchFunction');
+      const variables = (
+        resources[functionId]?.Properties?.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+      const ipSetId = onlyId(resources, 'AWS::WAFv2::IPSet');
+      const ipSet = resources[ipSetId]?.Properties?.Addresses as unknown[];
+      expect(render(variables.EXPECTED_NAT_ADDRESSES).split(',')).toEqual(ipSet.map(render));
+      expect(render(variables.NAT_IP_SET_ARN)).toBe(`<${ipSetId}.Arn>`);
+      expect(render(variables.WEB_ACL_ARN)).toBe(
+        `<${onlyId(resources, 'AWS::WAFv2::WebACL')}.Arn>`,
+      );
+      const alarm =
+        resources[onlyId(resources, 'AWS::CloudWatch::Alarm', 'GuardWatchGuardWeakened')]
+          ?.Properties;
+      const topic = { Ref: onlyId(resources, 'AWS::SNS::Topic') };
+      expect(alarm?.AlarmActions).toEqual([topic]);
+      expect(alarm?.OKActions).toEqual([topic]);
+      expect(alarm?.TreatMissingData).toBe('breaching');
+      expect(synthesized.json.Outputs?.['GuardWatchFunctionName']?.Value).toEqual({
+        Ref: functionId,
+      });
+    });
+  });
 });

@@ -117,6 +117,7 @@ describe('pipeline dashboard', () => {
         `${METRICS_NAMESPACE}/${metricNames.reconciler.created}`,
         `${METRICS_NAMESPACE}/${metricNames.reconciler.updated}`,
         `${METRICS_NAMESPACE}/${metricNames.reconciler.markedDeleted}`,
+        `${METRICS_NAMESPACE}/${metricNames.guardWatch.guardWeakened}`,
       ]),
     );
     const expressions = JSON.stringify(widgets);

@@ -1,7 +1,6 @@
 /**
  * The check must accept what our own stack deploys. The app is built as `npm run synth` builds
- * it, the GuardWatch is added to the system construct with the wiring lines from the top of
- * stacks/guard-watch.ts, and then the synthesized WebACL's rules and IP set, converted to the
+ * it, with the GuardWatch the system construct wires in, and then the synthesized WebACL's rules and IP set, converted to the
  * GetWebACL / GetIPSet answer shapes, are checked against the expectations the synthesized
  * function's own environment gives it.
  */
@@ -11,9 +10,7 @@ import type { IPSet, Rule, WebACL } from '@aws-sdk/client-wafv2';
 import { loadConfig } from '../../guard-watch/config';
 import { assessGuard, type GuardObservations } from '../../guard-watch/guard-assessment';
 import { withAcceptedHeaderValues } from '../../rotation/guard-rule';
-import { SOURCE_ROOT } from '../../stacks/app';
 import { SYNC_DEFAULTS } from '../../stacks/cognito-user-sync';
-import { GuardWatch } from '../../stacks/guard-watch';
 import { WAF_RULE_NAMES } from '../../stacks/waf-guard';
 import { GUARD_ARNS } from '../helpers/guard-state';
 import { buildApp, logicalIdsOf, TEST_HOSTED_ZONE, type TemplateJson } from './synth-app';
@@ -64,17 +61,8 @@ const onlyId = (json: TemplateJson, type: string): string => {
 
 describe('the guard check, fed the guard our stack deploys', () => {
   const { stack } = buildApp({ stage: 'guardwatch', natGateways: 2, ...TEST_HOSTED_ZONE });
-  const { sync } = stack;
-  // The wiring lines, as documented at the top of stacks/guard-watch.ts.
-  const guardWatch = new GuardWatch(sync, 'GuardWatch', {
-    sourceRoot: SOURCE_ROOT,
-    webAcl: sync.guard.webAcl,
-    natIpSet: sync.guard.natIpSet,
-    loadBalancer: sync.api.loadBalancer,
-    authHeaderName: SYNC_DEFAULTS.authHeaderName,
-    alarmTopic: sync.alarms.topic,
-    removalPolicy: SYNC_DEFAULTS.removalPolicy,
-  });
+  // The GuardWatch the system construct wires in, as every stage deploys it.
+  const { guardWatch } = stack.sync;
   const json = Template.fromStack(stack).toJSON() as TemplateJson;
 
   const eipIds = logicalIdsOf(json, 'AWS::EC2::EIP');

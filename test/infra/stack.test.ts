@@ -4,6 +4,7 @@ import { retryWindowSeconds } from '../../consumer/backoff';
 import { API_HEALTH_CHECK_PATH } from '../../stacks/api-service';
 import { CONSUMER_DRAIN_TIMEOUT_MS, CONSUMER_STOP_TIMEOUT } from '../../stacks/consumer-service';
 import { FALLBACK_METRIC } from '../../stacks/alarms';
+import { GUARD_WEAKENED_METRIC } from '../../guard-watch/guard-metric';
 import {
   DEAD_LETTER_RETENTION,
   MAX_RECEIVE_COUNT,
@@ -616,7 +617,7 @@ describe('CognitoUserSync stack', () => {
   });
 
   describe('alarms', () => {
-    test('watch dead letters, queue age, API 5xx, producer errors, throttles and fallbacks, guard blocks and reconciler-created users', () => {
+    test('watch dead letters, queue age, API 5xx, producer errors, throttles and fallbacks, guard blocks, a weakened guard and reconciler-created users', () => {
       const topicId = onlyId('AWS::SNS::Topic');
       const alarms = resourcesOf('AWS::CloudWatch::Alarm')
         .map(([, alarm]) => alarm.Properties ?? {})
@@ -639,7 +640,9 @@ describe('CognitoUserSync stack', () => {
       expect(text).toContain('{"Name":"service","Value":"producer"}');
       expect(text).toContain('{"Name":"Rule","Value":"BlockUnsignedRegistration"}');
       expect(text).toContain('{"Name":"service","Value":"reconciler"}');
-      expect(alarms).toHaveLength(8);
+      expect(text).toContain(`"MetricName":"${GUARD_WEAKENED_METRIC.metricName}"`);
+      expect(text).toContain(`{"Name":"service","Value":"${GUARD_WEAKENED_METRIC.service}"}`);
+      expect(alarms).toHaveLength(9);
     });
   });
 });

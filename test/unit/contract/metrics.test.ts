@@ -7,6 +7,7 @@ describe('metric names', () => {
       producer: 'producer',
       consumer: 'consumer',
       reconciler: 'reconciler',
+      guardWatch: 'guard-watch',
     });
     expect(metricNames).toEqual({
       producer: { registrationFallbacks: 'RegistrationFallbacks' },
@@ -21,6 +22,7 @@ describe('metric names', () => {
         updated: 'ReconcileUpdated',
         markedDeleted: 'ReconcileMarkedDeleted',
       },
+      guardWatch: { guardWeakened: 'GuardWeakened' },
     });
   });
 });

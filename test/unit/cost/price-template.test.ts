@@ -337,6 +337,108 @@ describe('the idle bill of a template', () => {
     expect(lineStarting(free.lines, 'Container Insights on Cluster').monthly).toBeCloseTo(8.1, 6);
   });
 
+  test("a function a rule runs every 5 minutes is billed at idle: 8,760 runs and their GB-seconds at its architecture's price", () => {
+    const template = withResources(smallTemplate, {
+      Check: {
+        Type: 'AWS::Lambda::Function',
+        Properties: { MemorySize: 256, Architectures: ['arm64'] },
+      },
+      CheckSchedule: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          ScheduleExpression: 'rate(5 minutes)',
+          State: 'ENABLED',
+          Targets: [{ Arn: { 'Fn::GetAtt': ['Check', 'Arn'] }, Id: 'Target0' }],
+        },
+      },
+      OnChange: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          EventPattern: { source: ['aws.wafv2'] },
+          Targets: [{ Arn: { 'Fn::GetAtt': ['Check', 'Arn'] }, Id: 'Target0' }],
+        },
+      },
+    });
+    const bill = priceTemplate(template, prices);
+    expect(prices.assumptions.scheduledFunctionSecondsPerRun).toBe(1);
+    expect(prices.prices.lambdaArmGbSecond.usd).toBe(0.0000133334);
+    // 730 h × 12 runs an hour = 8,760 runs: 0.00876 M requests × 0.20 = 0.001752
+    const requests = lineStarting(bill.lines, 'Lambda Check: 8,760 scheduled runs');
+    expect(requests.quantity).toBeCloseTo(0.00876, 9);
+    expect(requests.resources).toEqual(['CheckSchedule', 'Check']);
+    // 8,760 × 0.25 GB × 1 s = 2,190 GB-s × 0.0000133334 = 0.029200146
+    const compute = lineStarting(bill.lines, 'Lambda Check: 8,760 runs × 256 MB × 1 s (ARM)');
+    expect(compute.quantity).toBeCloseTo(2190, 9);
+    expect(compute.monthly).toBeCloseTo(0.029200146, 9);
+    expect(bill.total).toBeCloseTo(143.02605 + 0.001752 + 0.029200146, 6);
+    // the rule that matches WAF changes runs the check only when one happens
+    expect(
+      bill.lines.find((line) => line.item.startsWith('Lambda runs on matched events')),
+    ).toMatchObject({ basis: 'usage', resources: ['OnChange'], monthly: 0 });
+    expect(bill.notPriced).toEqual([]);
+  });
+
+  test('a disabled schedule runs nothing, and an x86 function is billed at the x86 price', () => {
+    const template = withResources(smallTemplate, {
+      Check: { Type: 'AWS::Lambda::Function', Properties: { MemorySize: 512 } },
+      CheckSchedule: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          ScheduleExpression: 'rate(1 hour)',
+          State: 'DISABLED',
+          Targets: [{ Arn: { 'Fn::GetAtt': ['Check', 'Arn'] } }],
+        },
+      },
+      Hourly: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          ScheduleExpression: 'rate(1 hour)',
+          Targets: [{ Arn: { 'Fn::GetAtt': ['Check', 'Arn'] } }],
+        },
+      },
+    });
+    const bill = priceTemplate(template, prices);
+    const disabled = bill.lines.filter((line) => line.resources.includes('CheckSchedule'));
+    expect(disabled.map((line) => line.monthly)).toEqual([0, 0]);
+    // 730 runs × 0.5 GB × 1 s = 365 GB-s × 0.0000166667 (x86)
+    const hourly = lineStarting(bill.lines, 'Lambda Check: 730 runs × 512 MB × 1 s (x86)');
+    expect(hourly.resources).toEqual(['Hourly', 'Check']);
+    expect(hourly.monthly).toBeCloseTo(365 * 0.0000166667, 9);
+  });
+
+  test('a custom metric an alarm breaches on when missing is billed all month; one sent on events is usage', () => {
+    const alarmOn = (metricName: string, treatMissingData: string) => ({
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        Namespace: 'CognitoUserSync',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'service', Value: 'guard-watch' }],
+        Period: 900,
+        TreatMissingData: treatMissingData,
+      },
+    });
+    const template = withResources(smallTemplate, {
+      Weakened: alarmOn('GuardWeakened', 'breaching'),
+      WeakenedAgain: alarmOn('GuardWeakened', 'breaching'),
+      Fallbacks: alarmOn('RegistrationFallbacks', 'notBreaching'),
+    });
+    const bill = priceTemplate(template, prices);
+    const continuous = lineStarting(
+      bill.lines,
+      'CloudWatch: 1 custom metric published every period',
+    );
+    expect(continuous).toMatchObject({
+      quantity: 1,
+      resources: ['Fallbacks', 'Weakened', 'WeakenedAgain'],
+    });
+    expect(continuous.monthly).toBeCloseTo(0.3, 9);
+    expect(
+      bill.lines.find((line) => line.item === 'CloudWatch: 1 custom metric published on events'),
+    ).toMatchObject({ basis: 'usage', monthly: 0 });
+    // 143.02605 + 3 more alarm metrics × 0.10 + the one custom metric × 0.30
+    expect(bill.total).toBeCloseTo(143.02605 + 0.3 + 0.3, 6);
+  });
+
   test("with the account's free tier, the first 3 dashboards and 10 alarm metrics cost nothing", () => {
     const bill = priceTemplate(smallTemplate, prices, { freeTier: true });
     expect(bill.freeTierDeducted).toBe(true);
