@@ -7,7 +7,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { producerEsbuildOptions } from '../stacks/producer-bundling';
+import { esbuildOptionsOf } from '../stacks/lambda-bundling';
+import { PRODUCER_BUNDLING } from '../stacks/producer-bundling';
 
 export interface ProducerBundle {
   code: string;
@@ -38,7 +39,7 @@ export async function bundleProducer(
   const rootDir = options.rootDir ?? path.resolve(__dirname, '..');
   const outfile = path.join(rootDir, 'dist', 'producer', 'index.js');
   const result = await build({
-    ...producerEsbuildOptions(rootDir, { outfile, minify: options.minify }),
+    ...esbuildOptionsOf(PRODUCER_BUNDLING, rootDir, { outfile, minify: options.minify }),
     metafile: true,
     write: false,
     logLevel: 'silent',

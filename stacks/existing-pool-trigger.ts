@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,9 +5,14 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { Construct, type IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import type { PoolTriggerResourceProperties } from '../pool-trigger/resource-properties';
-import { POOL_TRIGGER_BUNDLING, poolTriggerNodejsBundling } from './pool-trigger-bundling';
+import {
+  acknowledgeBasicExecution,
+  BASIC_EXECUTION_FINDING,
+  repositoryFunctionProps,
+} from './lambda-bundling';
+import { POOL_TRIGGER_BUNDLING } from './pool-trigger-bundling';
 
 export interface ExistingPoolTriggerProps {
   /** Repository root: the entry is `pool-trigger/handler.ts` under it. */
@@ -72,19 +76,12 @@ export class ExistingPoolTrigger extends Construct {
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       description:
         'Attaches the PostConfirmation trigger to an existing user pool, and detaches it',
-      entry: path.join(props.sourceRoot, POOL_TRIGGER_BUNDLING.entry),
-      handler: 'handler',
-      projectRoot: props.sourceRoot,
-      depsLockFilePath: path.join(props.sourceRoot, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      ...repositoryFunctionProps(props.sourceRoot, POOL_TRIGGER_BUNDLING),
       memorySize: 256,
       // Throttled calls are retried with back-off (pool-trigger/cognito-client.ts).
       timeout: Duration.minutes(5),
       logGroup: logGroup('Logs'),
-      loggingFormat: lambda.LoggingFormat.JSON,
       environment: { POWERTOOLS_SERVICE_NAME: 'pool-trigger' },
-      bundling: poolTriggerNodejsBundling(),
     });
     // Least privilege: read and write this one pool's configuration, including the MFA
     // settings UpdateUserPool does not own (read before and after, restored if it changed them).
@@ -135,14 +132,7 @@ export class ExistingPoolTrigger extends Construct {
 }
 
 function acknowledgeFindings(onEvent: lambda.Function, provider: cr.Provider): void {
-  const basicExecution = {
-    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    reason:
-      'AWSLambdaBasicExecutionRole is the AWS-maintained minimum for writing the function’s own ' +
-      'logs; it grants no data access.',
-  };
-  const onEventRole: IConstruct | undefined = onEvent.role;
-  if (onEventRole !== undefined) Validations.of(onEventRole).acknowledge(basicExecution);
+  acknowledgeBasicExecution(onEvent.role);
 
   // The provider framework's own function: its code and role are aws-cdk-lib's.
   const framework = provider.node.tryFindChild('framework-onEvent');
@@ -150,10 +140,17 @@ function acknowledgeFindings(onEvent: lambda.Function, provider: cr.Provider): v
   const onEventLogicalId = Stack.of(onEvent).getLogicalId(
     onEvent.node.defaultChild as lambda.CfnFunction,
   );
-  Validations.of(framework).acknowledge(basicExecution, {
-    id: `AwsSolutions-IAM5[Resource::<${onEventLogicalId}.Arn>:*]`,
-    reason:
-      'The provider framework invokes the onEvent handler by ARN and by any of its versions ' +
-      '(`<arn>:*`); the wildcard covers versions of that one function, nothing else.',
-  });
+  Validations.of(framework).acknowledge(
+    {
+      id: BASIC_EXECUTION_FINDING,
+      reason:
+        'AWSLambdaBasicExecutionRole is the AWS-maintained minimum for writing the function’s own logs; it grants no data access.',
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::<${onEventLogicalId}.Arn>:*]`,
+      reason:
+        'The provider framework invokes the onEvent handler by ARN and by any of its versions ' +
+        '(`<arn>:*`); the wildcard covers versions of that one function, nothing else.',
+    },
+  );
 }

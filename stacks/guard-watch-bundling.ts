@@ -1,12 +1,11 @@
 import path from 'node:path';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { BuildOptions } from 'esbuild';
+import type { LambdaBundle } from './lambda-bundling';
 
 /**
  * How the guard check (guard-watch/handler.ts) is bundled. The construct's NodejsFunction and
  * the bundle test derive their options from this, so what is tested is what deploys.
  */
-export const GUARD_WATCH_BUNDLING = {
+export const GUARD_WATCH_BUNDLING: LambdaBundle = {
   /** Relative to the repository root. */
   entry: path.join('guard-watch', 'handler.ts'),
   /** The Lambda runtime's Node major (`NODEJS_24_X`). */
@@ -19,36 +18,5 @@ export const GUARD_WATCH_BUNDLING = {
    * (a field an older runtime SDK drops could hide a change). That version travels in the bundle.
    */
   externalModules: [],
-} as const;
-
-/** The NodejsFunction `bundling` props: the local esbuild, never Docker, the SDK included. */
-export function guardWatchNodejsBundling(): nodejs.BundlingOptions {
-  return {
-    forceDockerBundling: false,
-    minify: GUARD_WATCH_BUNDLING.minify,
-    sourceMap: GUARD_WATCH_BUNDLING.sourceMap,
-    target: GUARD_WATCH_BUNDLING.target,
-    format: nodejs.OutputFormat.CJS,
-    bundleAwsSDK: true,
-    externalModules: [...GUARD_WATCH_BUNDLING.externalModules],
-  };
-}
-
-/** The same bundle as esbuild options, for building it outside CDK (the bundle test). */
-export function guardWatchEsbuildOptions(
-  rootDir: string,
-  { outfile }: { outfile: string },
-): BuildOptions {
-  return {
-    absWorkingDir: rootDir,
-    entryPoints: [path.join(rootDir, GUARD_WATCH_BUNDLING.entry)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: GUARD_WATCH_BUNDLING.target,
-    format: 'cjs',
-    minify: GUARD_WATCH_BUNDLING.minify,
-    sourcemap: GUARD_WATCH_BUNDLING.sourceMap,
-    external: [...GUARD_WATCH_BUNDLING.externalModules],
-  };
-}
+  bundleAwsSdk: true,
+};

@@ -5,23 +5,22 @@
  * stacks/waf-guard.ts deploys (`WAF_RULE_NAMES`, `REGISTRATION_PATH_PATTERN`, the IP set's own
  * address list), so nothing else needs passing unless the guard is built differently.
  */
-import path from 'node:path';
-import { Duration, Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
-import { Construct, type IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import type { GuardFindingKind } from '../guard-watch/guard-assessment';
 import { GUARD_WEAKENED_METRIC } from '../guard-watch/guard-metric';
-import { GUARD_WATCH_BUNDLING, guardWatchNodejsBundling } from './guard-watch-bundling';
+import { GUARD_WATCH_BUNDLING } from './guard-watch-bundling';
+import { acknowledgeBasicExecution, repositoryFunctionProps } from './lambda-bundling';
 import { REGISTRATION_PATH_PATTERN, WAF_RULE_NAMES } from './waf-guard';
 
 /** The WAF calls that change what the guard is; each one triggers a check at once. */
@@ -118,12 +117,7 @@ export class GuardWatch extends Construct {
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       description: 'Checks that the WAF registration guard is still associated and unweakened',
-      entry: path.join(props.sourceRoot, GUARD_WATCH_BUNDLING.entry),
-      handler: 'handler',
-      projectRoot: props.sourceRoot,
-      depsLockFilePath: path.join(props.sourceRoot, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      ...repositoryFunctionProps(props.sourceRoot, GUARD_WATCH_BUNDLING),
       memorySize: 256,
       // Three reads in parallel, each with the SDK's few retries.
       timeout: Duration.seconds(30),
@@ -134,7 +128,6 @@ export class GuardWatch extends Construct {
         retention: logs.RetentionDays.ONE_YEAR,
         removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
       }),
-      loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         WEB_ACL_ARN: props.webAcl.attrArn,
         NAT_IP_SET_ARN: props.natIpSet.attrArn,
@@ -146,7 +139,6 @@ export class GuardWatch extends Construct {
         REGISTRATION_PATH_PATTERN: props.registrationPathPattern ?? REGISTRATION_PATH_PATTERN,
         POWERTOOLS_SERVICE_NAME: GUARD_WEAKENED_METRIC.service,
       },
-      bundling: guardWatchNodejsBundling(),
     });
     // No VPC: it calls only the WAF API.
 
@@ -207,15 +199,11 @@ export class GuardWatch extends Construct {
     this.alarm.addAlarmAction(notify);
     this.alarm.addOkAction(notify);
 
-    const role: IConstruct | undefined = this.function.role;
-    if (role !== undefined) {
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason:
-          'AWSLambdaBasicExecutionRole is the AWS-maintained minimum for writing the function’s ' +
-          'own logs (and its metrics, which travel in them as EMF); it grants no data access.',
-      });
-    }
+    acknowledgeBasicExecution(
+      this.function.role,
+      'AWSLambdaBasicExecutionRole is the AWS-maintained minimum for writing the function’s ' +
+        'own logs (and its metrics, which travel in them as EMF); it grants no data access.',
+    );
   }
 
   /**

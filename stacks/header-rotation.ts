@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -9,7 +8,8 @@ import * as triggers from 'aws-cdk-lib/triggers';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct, type IConstruct } from 'constructs';
 import { HEADER_VALUE_LENGTH } from './header-secret';
-import { producerNodejsBundling } from './producer-bundling';
+import { acknowledgeBasicExecution, repositoryFunctionProps } from './lambda-bundling';
+import { PRODUCER_BUNDLING } from './producer-bundling';
 
 /** How often the header value changes unless the `headerRotationDays` setting says otherwise. */
 export const DEFAULT_HEADER_ROTATION_DAYS = 30;
@@ -35,9 +35,6 @@ export interface HeaderRotationProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** Bundled as the producer is: same runtime, same externals, local esbuild. */
-const bundling = producerNodejsBundling();
-
 /**
  * Automatic rotation of the header secret: a Secrets Manager schedule calls a function that
  * follows the four rotation steps and rewrites the WAF guard rule so that the values in use are
@@ -61,17 +58,15 @@ export class HeaderRotation extends Construct {
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       description: 'Rotates the registration header value and keeps the WAF guard rule in step',
-      entry: path.join(props.sourceRoot, 'rotation', 'handler.ts'),
-      handler: 'handler',
-      projectRoot: props.sourceRoot,
-      depsLockFilePath: path.join(props.sourceRoot, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      ...repositoryFunctionProps(
+        props.sourceRoot,
+        PRODUCER_BUNDLING,
+        path.join('rotation', 'handler.ts'),
+      ),
       memorySize: 256,
       // setSecret waits out WAF propagation; lock retries and API calls need little on top.
       timeout: Duration.seconds(WAF_PROPAGATION_SECONDS + 120),
       logGroup: logGroup('Logs'),
-      loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         WEB_ACL_NAME: props.webAclName,
         WEB_ACL_ID: props.webAcl.attrId,
@@ -83,7 +78,6 @@ export class HeaderRotation extends Construct {
         MIN_ROTATION_INTERVAL_SECONDS: String(MIN_ROTATION_INTERVAL_SECONDS),
         POWERTOOLS_SERVICE_NAME: 'header-rotation',
       },
-      bundling,
     });
     // No VPC: it calls only the Secrets Manager and WAF APIs, never the API itself. Testing the
     // new value end to end would make an API task re-read the secret before the value is current.
@@ -108,18 +102,15 @@ export class HeaderRotation extends Construct {
 
     this.seedFunction = new nodejs.NodejsFunction(this, 'SeedFunction', {
       description: 'Gives a new header secret its "previous" key before the WebACL references it',
-      entry: path.join(props.sourceRoot, 'rotation', 'seed-handler.ts'),
-      handler: 'handler',
-      projectRoot: props.sourceRoot,
-      depsLockFilePath: path.join(props.sourceRoot, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      ...repositoryFunctionProps(
+        props.sourceRoot,
+        PRODUCER_BUNDLING,
+        path.join('rotation', 'seed-handler.ts'),
+      ),
       memorySize: 256,
       timeout: Duration.seconds(30),
       logGroup: logGroup('SeedLogs'),
-      loggingFormat: lambda.LoggingFormat.JSON,
       environment: { HEADER_SECRET_ARN: props.secret.secretArn },
-      bundling,
     });
     // Reads the value to copy it into `previous`, and writes that one version.
     props.secret.grantRead(this.seedFunction);
@@ -131,7 +122,7 @@ export class HeaderRotation extends Construct {
     });
     this.seedTrigger.executeBefore(props.webAcl);
 
-    for (const fn of [this.function, this.seedFunction]) acknowledgeBasicExecution(fn);
+    for (const fn of [this.function, this.seedFunction]) acknowledgeBasicExecution(fn.role);
     const rotationRole: IConstruct | undefined = this.function.role;
     if (rotationRole !== undefined) {
       Validations.of(rotationRole).acknowledge({
@@ -150,15 +141,4 @@ export class HeaderRotation extends Construct {
       (role): role is iam.IRole => role !== undefined,
     );
   }
-}
-
-function acknowledgeBasicExecution(fn: lambda.Function): void {
-  const role: IConstruct | undefined = fn.role;
-  if (role === undefined) return;
-  Validations.of(role).acknowledge({
-    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    reason:
-      'AWSLambdaBasicExecutionRole is the AWS-maintained minimum for writing the function’s own ' +
-      'logs; it grants no data access.',
-  });
 }

@@ -1,7 +1,5 @@
-import path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -9,7 +7,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PRODUCER_COLD_START_ALLOWANCE_MS, PRODUCER_TIMEOUT_MS } from '#contract/delivery';
 import { METRICS_NAMESPACE, metricServices } from '#contract/metrics';
-import { PRODUCER_BUNDLING, producerNodejsBundling } from './producer-bundling';
+import { repositoryFunctionProps } from './lambda-bundling';
+import { PRODUCER_BUNDLING } from './producer-bundling';
 
 /**
  * Cognito waits 5 s (TRIGGER_TIMEOUT_MS) for the trigger, cold start included, so the function's
@@ -57,19 +56,13 @@ export class ProducerFunction extends Construct {
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       description: 'Cognito PostConfirmation trigger: registers new users with the API',
-      entry: path.join(props.sourceRoot, PRODUCER_BUNDLING.entry),
-      handler: 'handler',
-      projectRoot: props.sourceRoot,
-      depsLockFilePath: path.join(props.sourceRoot, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      ...repositoryFunctionProps(props.sourceRoot, PRODUCER_BUNDLING),
       memorySize: 512,
       timeout: PRODUCER_TIMEOUT,
       reservedConcurrentExecutions: props.reservedConcurrency,
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         API_URL: props.apiUrl,
         QUEUE_URL: props.registrationQueue.queueUrl,
@@ -79,7 +72,6 @@ export class ProducerFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: metricServices.producer,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
-      bundling: producerNodejsBundling(),
     });
 
     props.headerSecret.grantRead(this.function);

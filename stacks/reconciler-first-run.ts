@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct, type IDependable } from 'constructs';
+import { acknowledgeBasicExecution } from './lambda-bundling';
 import { RECONCILER_SUBNETS, type ReconcilerTask } from './reconciler-task';
 
 /** `startedBy` of the first run's task: what it is, and for which pool (ECS allows 128 characters). */
@@ -133,10 +134,5 @@ function acknowledgeFindings(resource: cr.AwsCustomResource, revisionsArn: strin
     `AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replaceAll('-', '')}`,
   );
   if (provider === undefined) return;
-  Validations.of(provider).acknowledge({
-    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    reason:
-      'AWSLambdaBasicExecutionRole is the AWS-maintained minimum for writing the function’s own ' +
-      'logs; it grants no data access.',
-  });
+  acknowledgeBasicExecution(provider);
 }

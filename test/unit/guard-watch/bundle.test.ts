@@ -9,7 +9,8 @@ import { promisify } from 'node:util';
 import type { Rule } from '@aws-sdk/client-wafv2';
 import { build } from 'esbuild';
 import type { handler } from '../../../guard-watch/handler';
-import { guardWatchEsbuildOptions } from '../../../stacks/guard-watch-bundling';
+import { GUARD_WATCH_BUNDLING } from '../../../stacks/guard-watch-bundling';
+import { esbuildOptionsOf } from '../../../stacks/lambda-bundling';
 import { WAF_RULE_NAMES } from '../../../stacks/waf-guard';
 import {
   blockRule,
@@ -78,7 +79,7 @@ describe('the guard check’s bundle', () => {
 
   test('when bundled as the stack bundles it, then the WAF SDK and Powertools are inside and only Node built-ins are left out', async () => {
     const result = await build({
-      ...guardWatchEsbuildOptions(rootDir, { outfile }),
+      ...esbuildOptionsOf(GUARD_WATCH_BUNDLING, rootDir, { outfile }),
       metafile: true,
       logLevel: 'silent',
     });
@@ -99,7 +100,10 @@ describe('the guard check’s bundle', () => {
 
   /** Runs the bundle outside the project against a WAF stub, and returns its output lines. */
   async function runBundle(rules: Rule[]) {
-    await build({ ...guardWatchEsbuildOptions(rootDir, { outfile }), logLevel: 'silent' });
+    await build({
+      ...esbuildOptionsOf(GUARD_WATCH_BUNDLING, rootDir, { outfile }),
+      logLevel: 'silent',
+    });
     const stub = await startWafStub(rules);
     try {
       const script = `

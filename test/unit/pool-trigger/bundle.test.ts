@@ -6,7 +6,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import type { handler } from '../../../pool-trigger/handler';
-import { poolTriggerEsbuildOptions } from '../../../stacks/pool-trigger-bundling';
+import { esbuildOptionsOf } from '../../../stacks/lambda-bundling';
+import { POOL_TRIGGER_BUNDLING } from '../../../stacks/pool-trigger-bundling';
 import { deleteEvent, poolTriggerProperties } from '../../helpers/custom-resource-events';
 import { POOL_ID, PRODUCER_ARN } from '../../helpers/described-user-pool';
 
@@ -19,7 +20,7 @@ describe('the trigger attachment’s bundle', () => {
     try {
       const outfile = path.join(outdir, 'index.js');
       const result = await build({
-        ...poolTriggerEsbuildOptions(rootDir, { outfile }),
+        ...esbuildOptionsOf(POOL_TRIGGER_BUNDLING, rootDir, { outfile }),
         metafile: true,
         logLevel: 'silent',
       });
@@ -44,7 +45,10 @@ describe('the trigger attachment’s bundle', () => {
     const outdir = await mkdtemp(path.join(os.tmpdir(), 'pool-trigger-bundle-'));
     try {
       const outfile = path.join(outdir, 'index.js');
-      await build({ ...poolTriggerEsbuildOptions(rootDir, { outfile }), logLevel: 'silent' });
+      await build({
+        ...esbuildOptionsOf(POOL_TRIGGER_BUNDLING, rootDir, { outfile }),
+        logLevel: 'silent',
+      });
       const event = deleteEvent(
         'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED',
         poolTriggerProperties({ UserPoolId: POOL_ID, TriggerFunctionArn: PRODUCER_ARN }),
