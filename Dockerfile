@@ -2,7 +2,7 @@
 # The service images, one target each. Build context: the repository root (the bundles need
 # contract/, migrations/ and the api's database modules).
 #   docker build --target api      --platform linux/amd64 .   # API, migrations, reconciler
-#   docker build --target consumer --platform linux/amd64 .   # queue worker
+#   docker build --target consumer --platform linux/amd64 .   # queue worker (its bundle alone)
 # The api image also runs the migrations (`node dist/migrate.js latest`) before the API starts,
 # and the scheduled reconciliation (`node dist/reconciler.js`).
 
@@ -27,7 +27,11 @@ ENV NODE_ENV=production
 # No production dependency has an install script; refusing them keeps the runtime stage inert.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-FROM runtime AS consumer
+# The consumer's bundle carries its npm packages (SELF_CONTAINED_BUNDLES in scripts/build.ts):
+# its image is the base image and that one file with its source map, no node_modules.
+FROM node:24-bookworm-slim AS consumer
+ENV NODE_ENV=production
+WORKDIR /app
 COPY --from=build /app/dist/consumer.js /app/dist/consumer.js.map ./dist/
 USER node
 CMD ["node", "--enable-source-maps", "dist/consumer.js"]

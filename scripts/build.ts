@@ -11,14 +11,25 @@ export const SERVICE_ENTRIES = {
   reconciler: 'reconciler/main.ts',
 } as const;
 
+/**
+ * The bundles that carry their npm packages inside, so their image needs no `node_modules`: the
+ * consumer's image holds its bundle alone, not the API's database drivers and embedded
+ * PostgreSQL. The others leave npm packages to the runtime stage's `npm ci --omit=dev`: knex
+ * loads its dialects and the migrations by path at run time, which a bundle cannot see.
+ */
+export const SELF_CONTAINED_BUNDLES: readonly (keyof typeof SERVICE_ENTRIES)[] = ['consumer'];
+
 export interface ServiceBundles {
   /** Absolute paths of the bundles written (not the migrations). */
   bundles: string[];
   /**
    * The repository's files compiled into the bundles and migrations, relative to the root: what
-   * the image's build stage must copy.
+   * the image's build stage must copy (the npm packages a self-contained bundle carries come
+   * from its `npm ci`, not from a copy, and are not listed).
    */
   sourceFiles: string[];
+  /** Per bundle file name (`consumer.js`), what it leaves to `require` at run time. */
+  requires: Record<string, string[]>;
 }
 
 export interface BuildServiceBundlesOptions {
@@ -34,8 +45,8 @@ export interface BuildServiceBundlesOptions {
 /**
  * Bundles the API, the consumer, the migration runner and the reconciler into `dist/` for the
  * container images. npm packages stay external (the image installs production dependencies with
- * `npm ci --omit=dev`), while the repository's own TypeScript (the `#contract/*` aliases) is
- * compiled in, because Node cannot load `.ts` files at run time.
+ * `npm ci --omit=dev`) except in SELF_CONTAINED_BUNDLES, while the repository's own TypeScript
+ * (the `#contract/*` aliases) is compiled in, because Node cannot load `.ts` files at run time.
  * Each migration is compiled on its own into `dist/migrations/`, where the migration runner finds
  * it on disk, as it finds the `.ts` files in migrations/ when run from source.
  */
@@ -46,6 +57,7 @@ export async function buildServiceBundles(
   const outDir = options.outDir ?? path.join(rootDir, 'dist');
   const written: string[] = [];
   const sourceFiles = new Set<string>();
+  const requires: Record<string, string[]> = {};
   for (const [name, entry] of Object.entries(SERVICE_ENTRIES)) {
     const outfile = path.join(outDir, `${name}.js`);
     const result = await build({
@@ -53,7 +65,9 @@ export async function buildServiceBundles(
       entryPoints: [path.join(rootDir, entry)],
       outfile,
       bundle: true,
-      packages: 'external',
+      packages: SELF_CONTAINED_BUNDLES.includes(name as keyof typeof SERVICE_ENTRIES)
+        ? 'bundle'
+        : 'external',
       platform: 'node',
       target: 'node24',
       format: 'cjs',
@@ -62,7 +76,16 @@ export async function buildServiceBundles(
       metafile: true,
     });
     written.push(outfile);
-    for (const input of Object.keys(result.metafile.inputs)) sourceFiles.add(input);
+    requires[path.basename(outfile)] = [
+      ...new Set(
+        Object.values(result.metafile.outputs).flatMap((output) =>
+          output.imports.filter((imported) => imported.external).map((imported) => imported.path),
+        ),
+      ),
+    ].sort();
+    for (const input of Object.keys(result.metafile.inputs)) {
+      if (!input.startsWith('node_modules/')) sourceFiles.add(input);
+    }
   }
   const migrationFiles = fs
     .readdirSync(path.join(rootDir, 'migrations'))
@@ -80,7 +103,7 @@ export async function buildServiceBundles(
     metafile: true,
   });
   for (const input of Object.keys(migrations.metafile.inputs)) sourceFiles.add(input);
-  return { bundles: written, sourceFiles: [...sourceFiles].sort() };
+  return { bundles: written, sourceFiles: [...sourceFiles].sort(), requires };
 }
 
 if (require.main === module) {

@@ -21,6 +21,7 @@ import {
   detectContainerEngine,
   runEngine,
 } from '../../scripts/images/container-engine';
+import { SELF_CONTAINED_BUNDLES } from '../../scripts/build';
 import { expectedImageFiles } from '../../scripts/images/expected-image-files';
 import { IMAGE_MANIFEST_FILE, type ImageManifest } from '../../scripts/images/image-manifest';
 import { freeLocalPort } from '../../scripts/local/free-port';
@@ -228,7 +229,7 @@ describe('the service images, run as the task definitions say', () => {
     );
 
     test.each(['api', 'consumer'] as const)(
-      'the %s runtime image carries no dev dependency, build toolchain or TypeScript source',
+      'the %s runtime image carries no dev dependency, build toolchain or TypeScript source, and the npm packages only where its bundles leave them out',
       (target) => {
         const files = contents.get(target)?.files ?? new Set<string>();
         const lock = JSON.parse(fs.readFileSync('package-lock.json', 'utf8')) as {
@@ -247,7 +248,13 @@ describe('the service images, run as the task definitions say', () => {
 
         expect(devPackages.length).toBeGreaterThan(100);
         expect(devPackages.filter(installed)).toEqual([]);
-        expect(productionPackages.filter((lockPath) => !installed(lockPath))).toEqual([]);
+        if (SELF_CONTAINED_BUNDLES.includes(target)) {
+          // Its bundle carries its packages: nothing is installed beside it.
+          expect([...files].filter((file) => file.startsWith('/app/node_modules'))).toEqual([]);
+          expect(files.has(`/app/dist/${target}.js`)).toBe(true);
+        } else {
+          expect(productionPackages.filter((lockPath) => !installed(lockPath))).toEqual([]);
+        }
         for (const tool of ['typescript', 'tsx', 'esbuild', '@swc/core', 'jest', 'aws-cdk-lib']) {
           expect({ tool, installed: installed(`node_modules/${tool}`) }).toEqual({
             tool,

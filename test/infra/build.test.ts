@@ -5,7 +5,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { App, Stack } from 'aws-cdk-lib';
 import { stop as stopEsbuild } from 'esbuild';
-import { buildServiceBundles, SERVICE_ENTRIES } from '../../scripts/build';
+import { isBuiltin } from 'node:module';
+import { buildServiceBundles, SELF_CONTAINED_BUNDLES, SERVICE_ENTRIES } from '../../scripts/build';
 import { parseDockerfileStages, type DockerStage } from '../../scripts/dockerfile-stages';
 import { MIGRATION_READERS, serviceBuildOutputs } from '../../scripts/images/expected-image-files';
 import { SOURCE_ROOT } from '../../stacks/app';
@@ -35,10 +36,11 @@ describe("npm run build (the container images' bundles)", () => {
   let outDir: string;
   let bundles: string[];
   let sourceFiles: string[];
+  let requires: Record<string, string[]>;
 
   beforeAll(async () => {
     outDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'service-bundles-')), 'dist');
-    ({ bundles, sourceFiles } = await buildServiceBundles({ outDir }));
+    ({ bundles, sourceFiles, requires } = await buildServiceBundles({ outDir }));
   }, 60_000);
 
   afterAll(async () => {
@@ -82,26 +84,60 @@ describe("npm run build (the container images' bundles)", () => {
         }
       ).dependencies,
     );
-    for (const bundle of bundles) {
-      const required = [...fs.readFileSync(bundle, 'utf8').matchAll(/require\("([^"]+)"\)/g)].map(
-        ([, specifier]) => specifier ?? '',
-      );
+    expect(Object.keys(requires).sort()).toEqual(
+      bundles.map((bundle) => path.basename(bundle)).sort(),
+    );
+    for (const [bundle, required] of Object.entries(requires)) {
+      const selfContained = SELF_CONTAINED_BUNDLES.some((name) => bundle === `${name}.js`);
       for (const specifier of required) {
-        const isBuiltin = specifier.startsWith('node:');
-        // Production dependencies only: the runtime image installs nothing else.
+        // Production dependencies only: the runtime image installs nothing else; a
+        // self-contained bundle has no node_modules beside it at all.
         const isDependency = dependencies.some(
           (name) => specifier === name || specifier.startsWith(`${name}/`),
         );
         expect({
-          bundle: path.basename(bundle),
+          bundle,
           specifier,
-          allowed: isBuiltin || isDependency,
-        }).toEqual({
-          bundle: path.basename(bundle),
-          specifier,
-          allowed: true,
+          allowed: isBuiltin(specifier) || (!selfContained && isDependency),
+        }).toEqual({ bundle, specifier, allowed: true });
+      }
+      if (!selfContained) {
+        // Its npm packages stay outside, for the runtime stage's npm ci to provide.
+        expect({ bundle, packages: required.some((specifier) => !isBuiltin(specifier)) }).toEqual({
+          bundle,
+          packages: true,
         });
       }
+    }
+  });
+
+  test('a self-contained bundle runs with no node_modules anywhere above it', async () => {
+    expect(SELF_CONTAINED_BUNDLES).toEqual(['consumer']);
+    const isolated = fs.mkdtempSync(path.join(os.tmpdir(), 'self-contained-'));
+    try {
+      for (const name of SELF_CONTAINED_BUNDLES) {
+        fs.copyFileSync(path.join(outDir, `${name}.js`), path.join(isolated, `${name}.js`));
+        // With no configuration it loads every module, then refuses to start, naming variables.
+        const run = await promisify(execFile)(
+          process.execPath,
+          [path.join(isolated, `${name}.js`)],
+          {
+            env: { PATH: process.env.PATH ?? '' },
+            cwd: isolated,
+          },
+        ).then(
+          () => ({ exitCode: 0, stderr: '' }),
+          (error: { code?: number; stderr?: string }) => ({
+            exitCode: error.code ?? -1,
+            stderr: error.stderr ?? '',
+          }),
+        );
+        expect(run.exitCode).toBe(1);
+        expect(run.stderr).toContain('Invalid configuration: QUEUE_URL');
+        expect(run.stderr).not.toMatch(/Cannot find module/);
+      }
+    } finally {
+      fs.rmSync(isolated, { recursive: true, force: true });
     }
   });
 
