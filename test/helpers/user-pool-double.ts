@@ -15,7 +15,11 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 
 type MfaSettings = Omit<GetUserPoolMfaConfigCommandOutput, '$metadata'>;
 
-/** What Cognito keeps across an UpdateUserPool whatever the request says. */
+/**
+ * What Cognito keeps across an UpdateUserPool whatever the request says. Written out, not taken
+ * from DESCRIBE_ONLY_FIELDS in pool-trigger/update-user-pool-input.ts: the double plays Cognito,
+ * against which that list is tested, so a field wrongly listed there must not be kept here too.
+ */
 const KEPT_BY_COGNITO = [
   'Id',
   'Arn',
