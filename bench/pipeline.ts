@@ -37,14 +37,13 @@ import {
   sendBodies,
   startLocalSqs,
 } from '../scripts/local/local-sqs';
-import { freeLocalPort } from '../scripts/local/free-port';
 import { waitFor } from '../scripts/local/wait-for';
 import { postConfirmationEvent } from '../fixtures/cognito-events';
 import {
   apiChildEnv,
   consumerChildEnv,
+  drillOnFreeLoopbackPort,
   loadDrillProducer,
-  type OutageDrillParts,
 } from '../fixtures/outage-drill';
 import { newHeaderSecret, newRegistration } from '../fixtures/registrations';
 import { createScratchServerDatabase, postgresTarget } from '../fixtures/test-database';
@@ -440,15 +439,12 @@ async function main(): Promise<void> {
     const backlogQueues = await queuePair('backlog');
     const rawQueues = await queuePair('raw');
 
-    const port = await freeLocalPort();
-    const apiUrl = `http://127.0.0.1:${port}`;
     const headerSecret = newHeaderSecret();
-    const drill: OutageDrillParts = {
-      apiUrl,
+    const { port, parts: drill } = await drillOnFreeLoopbackPort(localSqs, {
       headerName: HEADER_NAME,
       headerSecret,
-      sqs: { endpoint: localSqs.endpoint, region: localSqs.region },
-    };
+    });
+    const { apiUrl } = drill;
     const apiEnv: Record<string, string> = {
       ...apiChildEnv(drill, { port, database: { DATABASE_URL: scratch.url } }),
       NODE_ENV: 'production',
