@@ -16,25 +16,18 @@ import type { Knex } from 'knex';
 import { openDatabase } from '../../api/database';
 import type { RegistrationOutcome } from '../../producer/registration-outcome';
 import { exitOf, stopChild } from '../../scripts/local/child-process';
-import { mapConcurrently, type ProducerInvoker } from '../../scripts/local/producer-invocations';
+import { mapConcurrently } from '../../scripts/local/producer-invocations';
 import { postConfirmationEvent } from '../../fixtures/cognito-events';
-import {
-  apiChildEnv,
-  consumerChildEnv,
-  loadDrillProducer,
-  type OutageDrillParts,
-} from '../../fixtures/outage-drill';
-import { queueDepth, startLocalSqs, type LocalSqs, type QueuePair } from '../helpers/local-sqs';
-import { newHeaderSecret } from '../../fixtures/registrations';
+import { queueDepth } from '../helpers/local-sqs';
 import {
   createScratchServerDatabase,
   databaseKind,
   postgresTarget,
   serverDatabaseUrl,
 } from '../../fixtures/test-database';
-import { isolateEnv, PRODUCER_ENV_NAMES } from '../helpers/process-env';
-import { type ServiceProcess, startServiceProcess } from '../helpers/service-process';
-import { freeLocalPort } from '../../scripts/local/free-port';
+import { countBy } from '../helpers/count-by';
+import { startPipelineDrill, type PipelineDrill } from '../helpers/pipeline-drill';
+import { type ServiceProcess, stillRunning } from '../helpers/service-process';
 import { waitFor } from '../../scripts/local/wait-for';
 import { percentile as nearestRankPercentile } from '../../bench/lib/stats';
 import { retryWindowSeconds } from '../../consumer/backoff';
@@ -59,8 +52,6 @@ const STORED_AFTER_RESTART_LIMIT_MS = 10_000;
 const API_READY_TIMEOUT_MS = 90_000;
 const DRAIN_TIMEOUT_MS = 60_000;
 
-const repoRoot = path.resolve(__dirname, '../..');
-
 interface SignUpRun {
   /** The `sub` of each sign-up, in the order they were generated. */
   subs: string[];
@@ -78,26 +69,6 @@ const resumedAtEpochMs = (consumer: ServiceProcess): number => {
   return line ? Date.parse(String((JSON.parse(line) as { time?: unknown }).time)) : Number.NaN;
 };
 
-const stillRunning = (service: ServiceProcess): boolean =>
-  service.child.exitCode === null && service.child.signalCode === null;
-
-/** Waits for GET /readyz to answer 200, failing at once (with its output) if the process exits. */
-async function waitUntilReady(api: ServiceProcess, apiUrl: string): Promise<void> {
-  await waitFor(
-    async () => {
-      if (!stillRunning(api)) {
-        throw new Error(`the API exited before it was ready:\n${api.outputTail()}`);
-      }
-      const response = await fetch(`${apiUrl}/readyz`, { signal: AbortSignal.timeout(2000) });
-      await response.arrayBuffer();
-      return response.status === 200;
-    },
-    { timeoutMs: API_READY_TIMEOUT_MS, intervalMs: 100, what: `${apiUrl}/readyz` },
-  ).catch((error: unknown) => {
-    throw new Error(`${String(error)}\n--- API output ---\n${api.outputTail()}`, { cause: error });
-  });
-}
-
 /** Nearest-rank percentile (an observed value), as the benchmarks report it. */
 const percentile = (samples: readonly number[], p: number): number =>
   nearestRankPercentile(
@@ -105,29 +76,17 @@ const percentile = (samples: readonly number[], p: number): number =>
     p,
   );
 
-const countBy = <T extends string>(values: readonly T[]): Partial<Record<T, number>> => {
-  const counts: Partial<Record<T, number>> = {};
-  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
-  return counts;
-};
-
 describe(`registration pipeline through an API outage (${databaseKind})`, () => {
-  let restoreEnv: (() => void) | undefined;
-  const headerSecret = newHeaderSecret();
-  let localSqs: LocalSqs | undefined;
-  let queues: QueuePair;
-  let api: ServiceProcess | undefined;
-  let consumer: ServiceProcess | undefined;
-  let apiEnv: NodeJS.ProcessEnv;
-  let apiUrl: string;
+  let pipeline: PipelineDrill | undefined;
   let dropScratchDatabase: (() => Promise<void>) | undefined;
   let pgliteDataDir: string | undefined;
-  let producer: ProducerInvoker;
   /** Timings for the CI log, written in afterAll so a failing run shows them too. */
   const report: Record<string, unknown> = { e2e: 'api-outage', database: databaseKind };
 
   /** Runs `count` sign-ups through the handler, `SIGN_UP_CONCURRENCY` at a time. */
   async function signUp(count: number, label: string): Promise<SignUpRun> {
+    if (!pipeline) throw new Error('set-up did not finish');
+    const { producer } = pipeline;
     const events = Array.from({ length: count }, (_, index) =>
       postConfirmationEvent({ email: `e2e-${label}-${index}-${Date.now()}@example.com` }),
     );
@@ -145,69 +104,36 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
   }
 
   beforeAll(async () => {
-    localSqs = await startLocalSqs();
-    queues = await localSqs.createQueuePair(`e2e-registrations-${Date.now()}`, {
-      maxReceiveCount: E2E_MAX_RECEIVE_COUNT,
-    });
-
-    let databaseEnv: Record<string, string>;
+    let apiDatabaseEnv: Record<string, string>;
     if (serverDatabaseUrl) {
       const scratch = await createScratchServerDatabase(serverDatabaseUrl);
       dropScratchDatabase = scratch.drop;
-      databaseEnv = { DATABASE_URL: scratch.url };
+      apiDatabaseEnv = { DATABASE_URL: scratch.url };
     } else {
       pgliteDataDir = await mkdtemp(path.join(tmpdir(), 'e2e-pglite-'));
-      databaseEnv = { PGLITE_DATA_DIR: pgliteDataDir };
+      apiDatabaseEnv = { PGLITE_DATA_DIR: pgliteDataDir };
     }
 
-    const port = await freeLocalPort();
-    apiUrl = `http://127.0.0.1:${port}`;
-    const drill: OutageDrillParts = {
-      apiUrl,
-      headerName: 'x-custom-auth',
-      headerSecret,
-      sqs: { endpoint: localSqs.endpoint, region: localSqs.region },
-    };
-    apiEnv = apiChildEnv(drill, { port, database: databaseEnv });
-    api = startServiceProcess('api/main.ts', apiEnv, repoRoot);
-    consumer = startServiceProcess(
-      'consumer/main.ts',
-      {
-        ...consumerChildEnv(drill, queues),
-        // Info, for the 'consumer resumed' line (kept apart from the per-message lines).
-        LOG_LEVEL: 'info',
-        // The default backoff (5 s doubling): the pause, not a short backoff, rides out the outage.
-        // Short long-polls only so the final stop is quick.
-        RECEIVE_WAIT_SECONDS: '1',
-        STOP_TIMEOUT_MS: '10000',
-      },
-      repoRoot,
-    );
-
-    restoreEnv = isolateEnv(PRODUCER_ENV_NAMES);
-    producer = await loadDrillProducer(drill, {
-      queueUrl: queues.queueUrl,
-      breakerOpenMs: PRODUCER_BREAKER_OPEN_MS,
+    pipeline = await startPipelineDrill({
+      queueName: `e2e-registrations-${Date.now()}`,
+      maxReceiveCount: E2E_MAX_RECEIVE_COUNT,
+      apiDatabaseEnv,
+      producerBreakerOpenMs: PRODUCER_BREAKER_OPEN_MS,
+      apiReadyTimeoutMs: API_READY_TIMEOUT_MS,
     });
-
-    await waitUntilReady(api, apiUrl);
   }, API_READY_TIMEOUT_MS + 30_000);
 
   afterAll(async () => {
     process.stderr.write(`${JSON.stringify(report)}\n`);
-    producer?.close();
-    // Consumer first, so it does not spend its stop retrying against a stopped API.
-    if (consumer) await stopChild(consumer.child, { timeoutMs: 15_000 });
-    if (api) await stopChild(api.child, { timeoutMs: 15_000 });
-    await localSqs?.stop();
-    restoreEnv?.();
+    await pipeline?.stop();
     await dropScratchDatabase?.();
     if (pgliteDataDir) await rm(pgliteDataDir, { recursive: true, force: true });
   }, 60_000);
 
   it("when the API is killed mid-stream and stays down past the queue's retry window, then sign-ups are queued fast and, within 10 s of its restart, all 600 users are stored exactly once and none dead-lettered", async () => {
-    if (!api || !consumer || !localSqs) throw new Error('set-up did not finish');
-    const sqs = localSqs.sqs;
+    if (!pipeline) throw new Error('set-up did not finish');
+    const { consumer, queues, apiEnv } = pipeline;
+    const sqs = pipeline.localSqs.sqs;
 
     // Phase 1: the API is up, every sign-up is stored directly.
     const beforeOutage = await signUp(SIGN_UPS_PER_PHASE, 'up');
@@ -221,7 +147,7 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
     });
 
     // Phase 2: the API process dies without any chance to clean up.
-    const killedApi = api;
+    const killedApi = pipeline.api;
     killedApi.child.kill('SIGKILL');
     expect(await exitOf(killedApi.child)).toBe('SIGKILL');
     const outageStartedAt = performance.now();
@@ -262,8 +188,7 @@ describe(`registration pipeline through an API outage (${databaseKind})`, () => 
 
     // Phase 3: the API comes back on the same port and database; the consumer drains the queue.
     const restartStartedAt = performance.now();
-    api = startServiceProcess('api/main.ts', apiEnv, repoRoot);
-    await waitUntilReady(api, apiUrl);
+    const api = await pipeline.restartApi();
     const apiBackAt = performance.now();
     const apiBackAtEpochMs = Date.now();
     const runningConsumer = consumer;

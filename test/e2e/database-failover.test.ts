@@ -15,25 +15,15 @@
  * Needs a PostgreSQL server: PGlite has no per-database setting for other sessions and no
  * sessions to terminate.
  */
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import knex, { type Knex } from 'knex';
 import type { RegistrationOutcome } from '../../producer/registration-outcome';
-import { stopChild } from '../../scripts/local/child-process';
-import type { ProducerInvoker } from '../../scripts/local/producer-invocations';
 import { postConfirmationEvent } from '../../fixtures/cognito-events';
-import {
-  apiChildEnv,
-  consumerChildEnv,
-  loadDrillProducer,
-  type OutageDrillParts,
-} from '../../fixtures/outage-drill';
-import { newHeaderSecret, newRegistration } from '../../fixtures/registrations';
+import { newRegistration } from '../../fixtures/registrations';
 import { createScratchServerDatabase, serverDatabaseUrl } from '../../fixtures/test-database';
-import { queueDepth, startLocalSqs, type LocalSqs, type QueuePair } from '../helpers/local-sqs';
-import { isolateEnv, PRODUCER_ENV_NAMES } from '../helpers/process-env';
-import { type ServiceProcess, startServiceProcess } from '../helpers/service-process';
-import { freeLocalPort } from '../../scripts/local/free-port';
+import { countBy } from '../helpers/count-by';
+import { queueDepth } from '../helpers/local-sqs';
+import { startPipelineDrill, type PipelineDrill } from '../helpers/pipeline-drill';
 import { waitFor } from '../../scripts/local/wait-for';
 
 /** How long the database refuses writes: the issue's drill. */
@@ -55,31 +45,16 @@ const STORED_AFTER_SWITCH_BACK_LIMIT_MS = 10_000;
 /** How long to wait for it at most, so a slower recovery is measured rather than cut off. */
 const SETTLED_TIMEOUT_MS = 30_000;
 
-const repoRoot = path.resolve(__dirname, '../..');
-
-const countBy = (values: readonly string[]): Record<string, number> => {
-  const counts: Record<string, number> = {};
-  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
-  return counts;
-};
-
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 if (serverDatabaseUrl) {
   const serverUrl = serverDatabaseUrl;
 
   describe('registration pipeline through a database failover (PostgreSQL server)', () => {
-    let restoreEnv: (() => void) | undefined;
-    const headerSecret = newHeaderSecret();
-    let localSqs: LocalSqs | undefined;
-    let queues: QueuePair;
-    let api: ServiceProcess | undefined;
-    let consumer: ServiceProcess | undefined;
-    let apiUrl: string;
+    let pipeline: PipelineDrill | undefined;
     let scratch: { url: string; drop: () => Promise<void> } | undefined;
     let databaseName: string;
     let admin: Knex | undefined;
-    let producer: ProducerInvoker | undefined;
     const report: Record<string, unknown> = { e2e: 'database-failover' };
 
     /** Sets the scratch database read-only (or back) for new sessions and ends every session. */
@@ -101,60 +76,17 @@ if (serverDatabaseUrl) {
       scratch = await createScratchServerDatabase(serverUrl);
       databaseName = new URL(scratch.url).pathname.slice(1);
       admin = knex({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
-      localSqs = await startLocalSqs();
-      queues = await localSqs.createQueuePair(`e2e-failover-${Date.now()}`);
-
-      const port = await freeLocalPort();
-      apiUrl = `http://127.0.0.1:${port}`;
-      const drill: OutageDrillParts = {
-        apiUrl,
-        headerName: 'x-custom-auth',
-        headerSecret,
-        sqs: { endpoint: localSqs.endpoint, region: localSqs.region },
-      };
-      api = startServiceProcess(
-        'api/main.ts',
-        apiChildEnv(drill, { port, database: { DATABASE_URL: scratch.url } }),
-        repoRoot,
-      );
-      consumer = startServiceProcess(
-        'consumer/main.ts',
-        {
-          ...consumerChildEnv(drill, queues),
-          // Info, for the 'consumer paused' / 'consumer resumed' lines.
-          LOG_LEVEL: 'info',
-          RECEIVE_WAIT_SECONDS: '1',
-          STOP_TIMEOUT_MS: '10000',
-        },
-        repoRoot,
-      );
-      restoreEnv = isolateEnv(PRODUCER_ENV_NAMES);
-      producer = await loadDrillProducer(drill, {
-        queueUrl: queues.queueUrl,
-        breakerOpenMs: PRODUCER_BREAKER_OPEN_MS,
+      pipeline = await startPipelineDrill({
+        queueName: `e2e-failover-${Date.now()}`,
+        apiDatabaseEnv: { DATABASE_URL: scratch.url },
+        producerBreakerOpenMs: PRODUCER_BREAKER_OPEN_MS,
+        apiReadyTimeoutMs: READY_TIMEOUT_MS,
       });
-
-      const running = api;
-      await waitFor(
-        async () => {
-          if (running.child.exitCode !== null) {
-            throw new Error(`the API exited:\n${running.lines().join('\n')}`);
-          }
-          const response = await fetch(`${apiUrl}/readyz`, { signal: AbortSignal.timeout(2000) });
-          await response.arrayBuffer();
-          return response.status === 200;
-        },
-        { timeoutMs: READY_TIMEOUT_MS, intervalMs: 100, what: `${apiUrl}/readyz` },
-      );
     }, READY_TIMEOUT_MS + 30_000);
 
     afterAll(async () => {
       process.stderr.write(`${JSON.stringify(report)}\n`);
-      producer?.close();
-      if (consumer) await stopChild(consumer.child, { timeoutMs: 15_000 });
-      if (api) await stopChild(api.child, { timeoutMs: 15_000 });
-      await localSqs?.stop();
-      restoreEnv?.();
+      await pipeline?.stop();
       // Never leave the setting behind, even when the test failed half-way.
       await admin
         ?.raw('ALTER DATABASE ?? RESET default_transaction_read_only', [databaseName])
@@ -164,10 +96,9 @@ if (serverDatabaseUrl) {
     }, 60_000);
 
     it('when the database turns read-only for 20 s under traffic, then every answer is 2xx or 503, the consumer pauses without a defect, and afterwards every registration is stored once', async () => {
-      if (!api || !consumer || !localSqs || !producer || !scratch) {
-        throw new Error('set-up did not finish');
-      }
-      const invoker = producer;
+      if (!pipeline || !scratch) throw new Error('set-up did not finish');
+      const { api, consumer, localSqs, queues, producer: invoker } = pipeline;
+      const { apiUrl, headerName, headerSecret } = pipeline.parts;
       let flowing = true;
       const signUpSubs: string[] = [];
       const outcomes: RegistrationOutcome[] = [];
@@ -195,7 +126,7 @@ if (serverDatabaseUrl) {
             try {
               const response = await fetch(`${apiUrl}/user`, {
                 method: 'POST',
-                headers: { 'content-type': 'application/json', 'x-custom-auth': headerSecret },
+                headers: { 'content-type': 'application/json', [headerName]: headerSecret },
                 body: JSON.stringify(registration),
                 signal: AbortSignal.timeout(DIRECT_TIMEOUT_MS),
               });

@@ -37,3 +37,7 @@ export function startServiceProcess(
     outputTail: (chars = 16 * 1024) => lines.join('\n').slice(-chars),
   };
 }
+
+/** Whether the process has neither exited nor been ended by a signal. */
+export const stillRunning = (service: ServiceProcess): boolean =>
+  service.child.exitCode === null && service.child.signalCode === null;
