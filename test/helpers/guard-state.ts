@@ -7,6 +7,7 @@ import type {
   WebACL,
 } from '@aws-sdk/client-wafv2';
 import type { GuardExpectations, GuardObservations } from '../../guard-watch/guard-assessment';
+import type { GuardWatchSettings } from '../../guard-watch/config';
 import { REGISTRATION_PATH_PATTERN, WAF_RULE_NAMES } from '../../stacks/waf-guard';
 
 /**
@@ -56,6 +57,29 @@ export const guardWatchEnv = (): NodeJS.ProcessEnv => ({
   BLOCK_RULE_NAME: WAF_RULE_NAMES.blockUnsignedRegistration,
   AUTH_HEADER_NAME: 'X-Custom-Auth',
   REGISTRATION_PATH_PATTERN,
+});
+
+/**
+ * What the guard check's config makes of {@link guardWatchEnv}: each ARN split into the name, id
+ * and scope the Get calls take, and the header name lower-cased, as WAF compares it.
+ */
+export const guardWatchSettings = (): GuardWatchSettings => ({
+  resources: {
+    webAcl: {
+      arn: GUARD_ARNS.webAcl,
+      name: 'CognitoUserSync-dev-api',
+      id: '0a1b2c3d-1111-2222-3333-444455556666',
+      scope: 'REGIONAL',
+    },
+    natIpSet: {
+      arn: GUARD_ARNS.natIpSet,
+      name: 'NatEgressIps-AbCd',
+      id: '1a2b3c4d-1111-2222-3333-444455556666',
+      scope: 'REGIONAL',
+    },
+    loadBalancerArn: GUARD_ARNS.loadBalancer,
+  },
+  expectations: guardExpectations(),
 });
 
 const encoder = new TextEncoder();

@@ -1,30 +1,12 @@
 import { loadConfig } from '../../../guard-watch/config';
-import { GUARD_ARNS, guardExpectations, guardWatchEnv } from '../../helpers/guard-state';
+import { GUARD_ARNS, guardWatchEnv, guardWatchSettings } from '../../helpers/guard-state';
 import { configErrorFrom } from '../../helpers/process-env';
 
 describe('guard check config', () => {
   test('when every variable is set, then the ARNs are split into the name, id and scope the Get calls take', () => {
     const config = loadConfig(guardWatchEnv());
 
-    expect(config).toStrictEqual({
-      resources: {
-        webAcl: {
-          arn: GUARD_ARNS.webAcl,
-          name: 'CognitoUserSync-dev-api',
-          id: '0a1b2c3d-1111-2222-3333-444455556666',
-          scope: 'REGIONAL',
-        },
-        natIpSet: {
-          arn: GUARD_ARNS.natIpSet,
-          name: 'NatEgressIps-AbCd',
-          id: '1a2b3c4d-1111-2222-3333-444455556666',
-          scope: 'REGIONAL',
-        },
-        loadBalancerArn: GUARD_ARNS.loadBalancer,
-      },
-      // The header name is lower-cased, as WAF compares it.
-      expectations: guardExpectations(),
-    });
+    expect(config).toStrictEqual(guardWatchSettings());
     expect(Object.isFrozen(config)).toBe(true);
   });
 

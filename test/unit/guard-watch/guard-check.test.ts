@@ -8,34 +8,15 @@ import {
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { GuardWatchSettings } from '../../../guard-watch/config';
 import { createGuardCheck } from '../../../guard-watch/guard-check';
 import { GUARD_WEAKENED_METRIC } from '../../../guard-watch/guard-metric';
 import {
   deployedIpSet,
   deployedWebAcl,
   GUARD_ARNS,
-  guardExpectations,
+  guardWatchSettings,
 } from '../../helpers/guard-state';
-
-const settings: GuardWatchSettings = {
-  resources: {
-    webAcl: {
-      arn: GUARD_ARNS.webAcl,
-      name: 'CognitoUserSync-dev-api',
-      id: '0a1b2c3d-1111-2222-3333-444455556666',
-      scope: 'REGIONAL',
-    },
-    natIpSet: {
-      arn: GUARD_ARNS.natIpSet,
-      name: 'NatEgressIps-AbCd',
-      id: '1a2b3c4d-1111-2222-3333-444455556666',
-      scope: 'REGIONAL',
-    },
-    loadBalancerArn: GUARD_ARNS.loadBalancer,
-  },
-  expectations: guardExpectations(),
-};
+import { captureOutput, jsonLines } from '../../helpers/captured-output';
 
 /** AWS's JSON error for a missing permission; the SDK gives it this name. */
 function accessDenied(): Error {
@@ -54,26 +35,12 @@ interface EmfLine {
 
 /** Everything written while `run` runs, as JSON lines: EMF on stdout, log lines on both. */
 async function capture<T>(run: () => Promise<T>): Promise<{ result: T; lines: EmfLine[] }> {
-  const chunks: string[] = [];
-  const keep = (chunk: unknown): boolean => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString());
-    return true;
-  };
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation(keep);
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation(keep);
+  const output = captureOutput();
   try {
     const result = await run();
-    return {
-      result,
-      lines: chunks
-        .join('')
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as EmfLine),
-    };
+    return { result, lines: jsonLines(output.text()) as EmfLine[] };
   } finally {
-    out.mockRestore();
-    err.mockRestore();
+    output.restore();
   }
 }
 
@@ -94,7 +61,7 @@ describe('one run of the guard check', () => {
   const check = () =>
     createGuardCheck({
       waf: new WAFV2Client({ region: 'eu-west-1' }),
-      settings,
+      settings: guardWatchSettings(),
       metrics: new Metrics({
         namespace: GUARD_WEAKENED_METRIC.namespace,
         serviceName: GUARD_WEAKENED_METRIC.service,
