@@ -8,6 +8,7 @@ import { fakeLambdaContext, postConfirmationEvent } from '../../../fixtures/cogn
 import type * as HandlerModuleNamespace from '../../../producer/handler';
 import { startApiStub, type ApiStub } from './support/api-stub';
 import { TEST_HEADER_SECRET, TEST_QUEUE_URL } from './support/registrar-fixture';
+import { captureOutput, jsonLines, type CapturedOutput } from '../../helpers/captured-output';
 import { isolateEnv, PRODUCER_ENV_NAMES, type ProducerEnvName } from '../../helpers/process-env';
 
 type HandlerModule = typeof HandlerModuleNamespace;
@@ -28,33 +29,10 @@ async function coldStart(): Promise<{ module: HandlerModule; sqs: SqsModule }> {
   return loaded;
 }
 
-function captureOutput(): { text: () => string; restore: () => void } {
-  const chunks: string[] = [];
-  const keep = (chunk: unknown): boolean => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString());
-    return true;
-  };
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation(keep);
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation(keep);
-  return {
-    text: () => chunks.join(''),
-    restore: () => {
-      out.mockRestore();
-      err.mockRestore();
-    },
-  };
-}
-
-const jsonLines = (text: string): Record<string, unknown>[] =>
-  text
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-
 describe('handler', () => {
   let restoreEnv: () => void;
   let stub: ApiStub;
-  let output: ReturnType<typeof captureOutput>;
+  let output: CapturedOutput;
 
   const configure = (overrides: Partial<Record<ProducerEnvName, string>> = {}) => {
     Object.assign(process.env, {
