@@ -17,6 +17,8 @@ export interface RunningContainer {
   readonly name: string;
   /** Everything the container wrote to stdout and stderr so far. */
   logs(): Promise<string>;
+  /** The container's stdout and stderr apart: one command's result is its stdout alone. */
+  streams(): Promise<{ stdout: string; stderr: string }>;
   /** Runs a command inside the running container; resolves with its exit code and output. */
   exec(command: readonly string[]): Promise<{ exitCode: number; output: string }>;
   /**
@@ -66,19 +68,25 @@ export async function startContainer(
     await runEngine(engine, ['rm', '--force', name]).catch(() => undefined);
     throw error;
   }
+  // `logs` writes the container's stdout to its own stdout and the container's stderr to its
+  // stderr: read apart, since the order between two pipes is not kept.
+  const readStreams = (): Promise<{ stdout: string; stderr: string }> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(engine.name, [...engine.globalFlags, 'logs', name]);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      child.once('error', reject);
+      child.once('close', () => resolve({ stdout, stderr }));
+    });
   return {
     name,
     logs: async () => {
-      // Both streams in one: `logs` writes the container's stderr to its own stderr.
-      return new Promise((resolve, reject) => {
-        const child = spawn(engine.name, [...engine.globalFlags, 'logs', name]);
-        let output = '';
-        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-        child.once('error', reject);
-        child.once('close', () => resolve(output));
-      });
+      const { stdout, stderr } = await readStreams();
+      return `${stdout}${stderr}`;
     },
+    streams: readStreams,
     exec: async (command) => {
       try {
         const output = await runEngine(engine, ['exec', name, ...command]);
@@ -109,11 +117,12 @@ export async function startContainer(
 export async function runContainer(
   engine: ContainerEngine,
   spec: ContainerSpec,
-): Promise<{ exitCode: number; output: string }> {
+): Promise<{ exitCode: number; output: string; stdout: string }> {
   const container = await startContainer(engine, spec);
   try {
     const exitCode = await container.wait();
-    return { exitCode, output: await container.logs() };
+    const { stdout, stderr } = await container.streams();
+    return { exitCode, output: `${stdout}${stderr}`, stdout };
   } finally {
     await container.remove();
   }

@@ -339,7 +339,7 @@ describe('the service images, run as the task definitions say', () => {
 
     test('its migrate container applies every migration to an empty database, then exits 0', async () => {
       const migrate = containerNamed('migrate');
-      const { exitCode, output } = await runContainer(
+      const { exitCode, output, stdout } = await runContainer(
         engine,
         specFor(migrate, {
           DATABASE_SSL: 'disable',
@@ -352,7 +352,7 @@ describe('the service images, run as the task definitions say', () => {
         }),
       );
       expect({ exitCode, output }).toEqual({ exitCode: 0, output: expect.any(String) });
-      const summary = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as {
+      const summary = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
         applied?: string[];
       };
       const migrations = fs
@@ -478,7 +478,7 @@ describe('the service images, run as the task definitions say', () => {
       cognito.destroy();
       const sub = User?.Attributes?.find(({ Name }) => Name === 'sub')?.Value;
       const container = containerNamed('reconciler');
-      const { exitCode, output } = await runContainer(
+      const { exitCode, output, stdout } = await runContainer(
         engine,
         specFor(
           container,
@@ -494,7 +494,7 @@ describe('the service images, run as the task definitions say', () => {
         ),
       );
       expect({ exitCode, output }).toEqual({ exitCode: 0, output: expect.any(String) });
-      const summary = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as { created?: number };
+      const summary = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { created?: number };
       expect(summary.created).toBeGreaterThanOrEqual(1);
       expect(await db('users').where({ sub })).toHaveLength(1);
     }, 120_000);
