@@ -3,13 +3,13 @@ import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { PoolTriggerResourceProperties } from '../pool-trigger/resource-properties';
 import {
   acknowledgeBasicExecution,
   BASIC_EXECUTION_FINDING,
+  functionLogGroup,
   repositoryFunctionProps,
 } from './lambda-bundling';
 import { POOL_TRIGGER_BUNDLING } from './pool-trigger-bundling';
@@ -57,11 +57,7 @@ export class ExistingPoolTrigger extends Construct {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     const smsRoleArns = [...(props.smsRoleArns ?? [])];
-    const logGroup = (logGroupId: string) =>
-      new logs.LogGroup(this, logGroupId, {
-        retention: logs.RetentionDays.ONE_YEAR,
-        removalPolicy,
-      });
+    const logGroup = (logGroupId: string) => functionLogGroup(this, logGroupId, removalPolicy);
 
     // The pool ARN (SourceArn) and this account (SourceAccount): no other pool, and no pool of
     // another account with the same ID, may invoke the trigger through this permission.

@@ -5,7 +5,7 @@
  * stacks/waf-guard.ts deploys (`WAF_RULE_NAMES`, `REGISTRATION_PATH_PATTERN`, the IP set's own
  * address list), so nothing else needs passing unless the guard is built differently.
  */
-import { Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Fn, type RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -13,14 +13,17 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { GuardFindingKind } from '../guard-watch/guard-assessment';
 import { GUARD_WEAKENED_METRIC } from '../guard-watch/guard-metric';
 import { GUARD_WATCH_BUNDLING } from './guard-watch-bundling';
-import { acknowledgeBasicExecution, repositoryFunctionProps } from './lambda-bundling';
+import {
+  acknowledgeBasicExecution,
+  functionLogGroup,
+  repositoryFunctionProps,
+} from './lambda-bundling';
 import { REGISTRATION_PATH_PATTERN, WAF_RULE_NAMES } from './waf-guard';
 
 /** The WAF calls that change what the guard is; each one triggers a check at once. */
@@ -124,10 +127,7 @@ export class GuardWatch extends Construct {
       // A failed run is not retried: the next one comes within minutes, and the alarm already
       // counts a missing run as a breach.
       retryAttempts: 0,
-      logGroup: new logs.LogGroup(this, 'Logs', {
-        retention: logs.RetentionDays.ONE_YEAR,
-        removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
-      }),
+      logGroup: functionLogGroup(this, 'Logs', props.removalPolicy),
       environment: {
         WEB_ACL_ARN: props.webAcl.attrArn,
         NAT_IP_SET_ARN: props.natIpSet.attrArn,

@@ -2,13 +2,16 @@ import path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as triggers from 'aws-cdk-lib/triggers';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct, type IConstruct } from 'constructs';
 import { HEADER_VALUE_LENGTH } from './header-secret';
-import { acknowledgeBasicExecution, repositoryFunctionProps } from './lambda-bundling';
+import {
+  acknowledgeBasicExecution,
+  functionLogGroup,
+  repositoryFunctionProps,
+} from './lambda-bundling';
 import { PRODUCER_BUNDLING } from './producer-bundling';
 
 /** How often the header value changes unless the `headerRotationDays` setting says otherwise. */
@@ -50,11 +53,7 @@ export class HeaderRotation extends Construct {
   constructor(scope: Construct, id: string, props: HeaderRotationProps) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
-    const logGroup = (logGroupId: string) =>
-      new logs.LogGroup(this, logGroupId, {
-        retention: logs.RetentionDays.ONE_YEAR,
-        removalPolicy,
-      });
+    const logGroup = (logGroupId: string) => functionLogGroup(this, logGroupId, removalPolicy);
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       description: 'Rotates the registration header value and keeps the WAF guard rule in step',

@@ -1,8 +1,9 @@
 import path from 'node:path';
-import { Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { IConstruct } from 'constructs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct, IConstruct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
 
 /**
@@ -81,6 +82,15 @@ export function repositoryFunctionProps(
     loggingFormat: lambda.LoggingFormat.JSON,
     bundling: nodejsBundlingOf(bundle),
   } satisfies Partial<nodejs.NodejsFunctionProps>;
+}
+
+/** A function's own log group, kept a year. */
+export function functionLogGroup(
+  scope: Construct,
+  id: string,
+  removalPolicy: RemovalPolicy = RemovalPolicy.DESTROY,
+): logs.LogGroup {
+  return new logs.LogGroup(scope, id, { retention: logs.RetentionDays.ONE_YEAR, removalPolicy });
 }
 
 /** The cdk-nag finding every function role with the AWS-managed basic execution policy raises. */

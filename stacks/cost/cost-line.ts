@@ -76,16 +76,7 @@ export function usageLine(
   resources: string[],
   note?: string,
 ): CostLine {
-  return {
-    item,
-    quantity: 0,
-    unit: price.unit,
-    unitPrice: price.usd,
-    monthly: 0,
-    basis: 'usage',
-    resources,
-    ...(note === undefined ? {} : { note }),
-  };
+  return { ...idleLine(item, 0, price, resources, note), basis: 'usage' };
 }
 
 /** "1 NAT gateway", "2 NAT gateways". */

@@ -9,6 +9,14 @@ import { ADOPTED_MODES } from './adoption-modes';
 
 const prices = loadPriceTable();
 
+/** The resource types of a template that no cost rule prices and that are not declared free. */
+function unaccountedTypes(template: StageTemplate['template']): string[] {
+  const priced = pricedTypes();
+  return [...new Set(Object.values(template.Resources).map((resource) => resource.Type))].filter(
+    (type) => !priced.has(type) && freeReason(type) === undefined,
+  );
+}
+
 describe('npm run cost on the synthesized stages', () => {
   const stages: Record<string, { synthesized: StageTemplate; bill: Bill }> = {};
 
@@ -29,11 +37,7 @@ describe('npm run cost on the synthesized stages', () => {
     'every resource type in the %s template is priced or declared free, so nothing is dropped',
     (name) => {
       const { synthesized, bill } = stage(name);
-      const priced = pricedTypes();
-      const unaccounted = [
-        ...new Set(Object.values(synthesized.template.Resources).map((r) => r.Type)),
-      ].filter((type) => !priced.has(type) && freeReason(type) === undefined);
-      expect(unaccounted).toEqual([]);
+      expect(unaccountedTypes(synthesized.template)).toEqual([]);
       expect(bill.notPriced).toEqual([]);
       expect(synthesized.region).toBe(prices.region);
     },
@@ -69,11 +73,7 @@ describe('npm run cost on the synthesized stages', () => {
     ({ context, adopted }) => {
       const synthesized = synthesizeStageTemplate(context);
       const bill = priceTemplate(synthesized.template, prices);
-      const priced = pricedTypes();
-      const unaccounted = [
-        ...new Set(Object.values(synthesized.template.Resources).map((r) => r.Type)),
-      ].filter((type) => !priced.has(type) && freeReason(type) === undefined);
-      expect(unaccounted).toEqual([]);
+      expect(unaccountedTypes(synthesized.template)).toEqual([]);
       expect(bill.notPriced).toEqual([]);
       const items = bill.lines.map((line) => line.item).join('\n');
       // The team already pays for what it lends: its NAT gateways and its database.
