@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { exitOf, stopChild } from '../../scripts/local/child-process';
+import { freeLocalPort } from '../../scripts/local/free-port';
+import { waitFor } from '../../scripts/local/wait-for';
 
 /**
  * The `moto_server` executable on PATH, or undefined. It is a Python tool some machines have
@@ -29,20 +31,12 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** Starts moto_server on loopback and polls until it answers, within `deadlineMs`. */
 export async function startMotoServer(
   executable: string,
   { deadlineMs = 30_000 }: { deadlineMs?: number } = {},
 ): Promise<MotoServer> {
-  const port = await freePort();
+  const port = await freeLocalPort();
   const child = spawn(executable, ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -50,37 +44,29 @@ export async function startMotoServer(
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const endpoint = `http://127.0.0.1:${port}`;
-
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const stopped = await Promise.race([
-      exited.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), 5000);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!stopped) {
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await stopChild(child, { timeoutMs: 5000 });
   };
 
-  const deadline = Date.now() + deadlineMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited early: ${stderr}`);
-    try {
-      const response = await fetch(`${endpoint}/moto-api/`);
-      if (response.ok) return { endpoint, stop };
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  // A server that exits early fails at once, not at the deadline. (Handled here too, so its
+  // exit on stop() after a good start is no unhandled rejection.)
+  const exitedEarly = exitOf(child).then((code) => {
+    throw new Error(`moto_server exited early (${code})`);
+  });
+  exitedEarly.catch(() => undefined);
+  try {
+    await Promise.race([
+      waitFor(async () => (await fetch(`${endpoint}/moto-api/`)).ok, {
+        timeoutMs: deadlineMs,
+        intervalMs: 100,
+        what: `moto_server on ${endpoint}`,
+      }),
+      exitedEarly,
+    ]);
+  } catch (error) {
+    await stop();
+    throw new Error(`moto_server did not answer on ${endpoint}: ${stderr}`, { cause: error });
   }
-  await stop();
-  throw new Error(`moto_server did not answer on ${endpoint} within ${deadlineMs} ms: ${stderr}`);
+  return { endpoint, stop };
 }
