@@ -1,8 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import http from 'node:http';
 import { isBuiltin } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +10,7 @@ import type { handler } from '../../../guard-watch/handler';
 import { GUARD_WATCH_BUNDLING } from '../../../stacks/guard-watch-bundling';
 import { esbuildOptionsOf } from '../../../stacks/lambda-bundling';
 import { WAF_RULE_NAMES } from '../../../stacks/waf-guard';
+import { startAwsJsonEndpoint } from '../../helpers/aws-json-endpoint';
 import {
   blockRule,
   deployedIpSet,
@@ -38,30 +37,23 @@ async function startWafStub(rules: Rule[]): Promise<{
   operations: string[];
   close: () => Promise<void>;
 }> {
-  const operations: string[] = [];
   const answers: Record<string, unknown> = {
     GetWebACLForResource: { WebACL: deployedWebAcl(rules) },
     GetWebACL: { WebACL: deployedWebAcl(rules), LockToken: 'token-1' },
     GetIPSet: { IPSet: deployedIpSet(), LockToken: 'token-2' },
   };
-  const server = http.createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-      operations.push(operation);
-      const answer = answers[operation];
-      response.writeHead(answer === undefined ? 400 : 200, {
-        'content-type': 'application/x-amz-json-1.1',
-      });
-      response.end(answer === undefined ? '{"__type":"UnknownOperationException"}' : wire(answer));
-    });
+  const stub = await startAwsJsonEndpoint(({ operation }) => {
+    const answer = answers[operation];
+    return answer === undefined
+      ? { status: 400, body: '{"__type":"UnknownOperationException"}' }
+      : { status: 200, body: wire(answer) };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
-    operations,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    endpoint: stub.url,
+    get operations() {
+      return stub.calls.map((call) => call.operation);
+    },
+    close: () => stub.close(),
   };
 }
 

@@ -1,35 +1,23 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { COGNITO_MAX_ATTEMPTS, createCognitoClient } from '../../../pool-trigger/cognito-client';
+import { awsJsonError, startAwsJsonEndpoint } from '../../helpers/aws-json-endpoint';
 
 /**
  * A loopback stand-in for Cognito's JSON endpoint that throttles the first `throttled` calls
  * the way Cognito does (400, TooManyRequestsException) and then answers.
  */
 async function throttlingCognito(throttled: number) {
-  const targets: string[] = [];
-  const server = http.createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      targets.push(String(request.headers['x-amz-target']));
-      response.setHeader('content-type', 'application/x-amz-json-1.1');
-      if (targets.length <= throttled) {
-        response.statusCode = 400;
-        response.end(
-          JSON.stringify({ __type: 'TooManyRequestsException', message: 'Rate exceeded' }),
-        );
-        return;
-      }
-      response.end(JSON.stringify({ UserPool: { Id: 'eu-west-1_TeamPool42' } }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const cognito = await startAwsJsonEndpoint(() =>
+    cognito.calls.length <= throttled
+      ? awsJsonError('TooManyRequestsException', 'Rate exceeded')
+      : { status: 200, body: JSON.stringify({ UserPool: { Id: 'eu-west-1_TeamPool42' } }) },
+  );
   return {
-    endpoint: `http://127.0.0.1:${port}`,
-    targets,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    endpoint: cognito.url,
+    get targets() {
+      return cognito.calls.map((call) => call.target);
+    },
+    close: () => cognito.close(),
   };
 }
 
